@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http;
+using Moat.Api.Versioning;
+
+namespace Moat.Api.Routing;
+
+/// <summary>One routed API call: the HTTP context plus what the router decided about it.</summary>
+public sealed class ApiRequest
+{
+    public ApiRequest(HttpContext http, Route route, IReadOnlyDictionary<string, string> values, ApiVersion version)
+    {
+        Http = http;
+        Route = route;
+        Values = values;
+        Version = version;
+    }
+
+    public HttpContext Http { get; }
+    public Route Route { get; }
+    /// <summary>Path parameters, already percent-decoded (e.g. "id", "name").</summary>
+    public IReadOnlyDictionary<string, string> Values { get; }
+    public ApiVersion Version { get; }
+    /// <summary>The action name the policy sees, e.g. "container.create".</summary>
+    public string Action => Route.Action;
+    public CancellationToken Aborted => Http.RequestAborted;
+    public IServiceProvider Services => Http.RequestServices;
+
+    /// <summary>Set by the authorizer: what the request is about, for the audit log (object id or name).</summary>
+    public string? Resource { get; set; }
+
+    public string Value(string name) => Values[name];
+    public string? Query(string name) => Http.Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
+}

@@ -1,0 +1,24 @@
+namespace Moat.Cli;
+
+/// <summary>`moat`: the administrator's tool (pki, config validation, policy checks, audit verification, dial-stdio).</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Out.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        await Task.CompletedTask;
+        Console.Error.WriteLine($"moat: unknown command \"{args[0]}\"\n\n{Usage}");
+        return 2;
+    }
+
+    private const string Usage = """
+        Usage: moat COMMAND
+
+        Commands:
+          (none yet)
+        """;
+}
