@@ -4,4 +4,5 @@ namespace Moat.Api.Contracts.SystemInfo;
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(SystemVersion))]
+[JsonSerializable(typeof(SystemInfoResponse))]
 public sealed partial class SystemJsonContext : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Moat.Api.Versioning;
+using Moat.Security.Identity;
 
 namespace Moat.Api.Routing;
 
@@ -23,6 +24,9 @@ public sealed class ApiRequest
     public string Action => Route.Action;
     public CancellationToken Aborted => Http.RequestAborted;
     public IServiceProvider Services => Http.RequestServices;
+
+    /// <summary>Who is calling; set from the connection before authorization (anonymous until identity is known).</summary>
+    public Caller Caller { get; set; } = Caller.Anonymous;
 
     /// <summary>Set by the authorizer: what the request is about, for the audit log (object id or name).</summary>
     public string? Resource { get; set; }
