@@ -1,5 +1,6 @@
 using Moat.Daemon.Configuration;
 using Moat.Daemon.Hosting;
+using Moat.Daemon.Startup;
 
 namespace Moat.Daemon;
 
@@ -8,15 +9,45 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         DaemonSettings settings;
+        PidFile pidFile;
         try
         {
-            settings = DaemonConfigLoader.Load(args);
+            // 1. Flags (pflag rules); --help and --version need nothing else.
+            var commandLine = CommandLine.Parse(args);
+            if (commandLine.Help)
+            {
+                Console.Out.Write(DaemonFlags.Usage());
+                return 0;
+            }
+            if (commandLine.Version)
+            {
+                Console.Out.WriteLine($"Docker version {DaemonHost.EngineVersion}, build moat");
+                return 0;
+            }
+
+            // 2. Flags + daemon.json, then the TLS files, as dockerd's newDaemonCLI; --validate stops here.
+            settings = DaemonConfigLoader.Load(commandLine, Environment.GetEnvironmentVariable);
+            using (TlsMaterial.Load(settings)) { }
+            foreach (var warning in settings.Warnings) Console.Error.WriteLine("WARNING: " + warning);
+            if (commandLine.Validate)
+            {
+                Console.Error.WriteLine("configuration OK");
+                return 0;
+            }
+
+            // 3. What dockerd checks before touching the system.
+            if (!Environment.IsPrivilegedProcess)
+                throw new ConfigurationException("moatd needs to be started with root privileges");
+            pidFile = PidFile.Create(settings.PidFile, Environment.ProcessId);
         }
         catch (ConfigurationException e)
         {
             Console.Error.WriteLine(e.Message);
             return e.ExitCode;
         }
-        return await DaemonHost.RunAsync(settings);
+        using (pidFile)
+        {
+            return await DaemonHost.RunAsync(settings);
+        }
     }
 }

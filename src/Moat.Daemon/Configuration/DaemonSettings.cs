@@ -2,16 +2,43 @@ namespace Moat.Daemon.Configuration;
 
 /// <summary>
 /// The daemon's effective configuration after flags and daemon.json are merged (dockerd's rules).
-/// Keys keep dockerd's names; moatd-only keys are marked.
+/// Keys keep dockerd's names; moatd-only keys are marked. Built by <see cref="DaemonConfigLoader"/>.
 /// </summary>
 public sealed record DaemonSettings
 {
-    public IReadOnlyList<string> Hosts { get; init; } = [];
+    public const string DefaultConfigFile = "/etc/docker/daemon.json";
+    public const string DefaultAuditLog = "/var/log/moat/audit.log";
+
+    /// <summary>Normalized, de-duplicated and sorted listen addresses (<c>tcp://localhost:2375</c>, <c>unix:///var/run/docker.sock</c>, <c>fd://</c>).</summary>
+    public IReadOnlyList<string> Hosts { get; init; } = [HostAddress.DefaultUnixHost];
+
+    /// <summary><see cref="Hosts"/> parsed, same order.</summary>
+    public IReadOnlyList<HostAddress> HostAddresses { get; init; } = [HostAddress.Parse("")];
+
+    /// <summary>TLS on TCP listeners. <c>--tls</c> alone means client certificates are required too (<see cref="TlsVerify"/>).</summary>
     public bool Tls { get; init; }
+
+    /// <summary>Require and verify client certificates (only meaningful when <see cref="Tls"/>).</summary>
     public bool TlsVerify { get; init; }
+
+    /// <summary>
+    /// True when <c>tls</c> or <c>tlsverify</c> was given explicitly (flag or file), i.e. dockerd's <c>cfg.TLS != nil</c>.
+    /// Explicit <c>--tls=false</c> is an explicit opt-out of TLS on TCP.
+    /// </summary>
+    public bool TlsExplicit { get; init; }
+
+    /// <summary>True when <c>tlsverify</c> was given explicitly (flag or file).</summary>
+    public bool TlsVerifyExplicit { get; init; }
+
+    /// <summary>CA bundle for client verification; null when not configured.</summary>
     public string? TlsCaCert { get; init; }
+
+    /// <summary>Server certificate (PEM); null when not configured.</summary>
     public string? TlsCert { get; init; }
+
+    /// <summary>Server private key (PEM, unencrypted); null when not configured.</summary>
     public string? TlsKey { get; init; }
+
     public bool Debug { get; init; }
     public string LogLevel { get; init; } = "info";
     public string LogFormat { get; init; } = "text";
@@ -19,21 +46,30 @@ public sealed record DaemonSettings
     public string DataRoot { get; init; } = "/var/lib/docker";
     public string ExecRoot { get; init; } = "/var/run/docker";
     public string PidFile { get; init; } = "/var/run/docker.pid";
-    public string ConfigFile { get; init; } = "/etc/docker/daemon.json";
+    public string ConfigFile { get; init; } = DefaultConfigFile;
     public bool ConfigFileExplicit { get; init; }
 
+    /// <summary>"runc" unless configured; always "runc", "crun" or a key of <see cref="Runtimes"/>.</summary>
     public string DefaultRuntime { get; init; } = "runc";
+
+    /// <summary>Runtimes from <c>"runtimes"</c> and <c>--add-runtime</c>; runc and crun exist implicitly and are not listed.</summary>
     public IReadOnlyDictionary<string, RuntimeSettings> Runtimes { get; init; } = new Dictionary<string, RuntimeSettings>();
     public bool LiveRestore { get; init; }
     public bool NoNewPrivileges { get; init; }
     public string? UsernsRemap { get; init; }
     public bool Icc { get; init; } = true;
+
+    /// <summary>"builtin" (default), "unconfined", or a path to a profile that exists.</summary>
     public string SeccompProfile { get; init; } = "builtin";
     public IReadOnlyDictionary<string, UlimitSettings> DefaultUlimits { get; init; } = new Dictionary<string, UlimitSettings>();
     public string LogDriver { get; init; } = "json-file";
     public IReadOnlyDictionary<string, string> LogOpts { get; init; } = new Dictionary<string, string>();
+
+    /// <summary><c>key=value</c> labels; conflicting values were refused, exact duplicates removed.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
+    /// <summary>Mirror URLs, normalized with a trailing slash.</summary>
     public IReadOnlyList<string> RegistryMirrors { get; init; } = [];
 
     // moatd-only keys
@@ -43,9 +79,14 @@ public sealed record DaemonSettings
     public string? TlsCrl { get; init; }
     /// <summary>Authorization policy file; null = dockerd's behaviour (everyone who connects is admin).</summary>
     public string? AuthorizationPolicy { get; init; }
-    public string AuditLog { get; init; } = "/var/log/moat/audit.log";
+    public string AuditLog { get; init; } = DefaultAuditLog;
+
+    /// <summary>Non-fatal notes from loading (ignored keys, rewritten values); the host logs them at start.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The command line the settings came from; <see cref="DaemonConfigLoader.Reload(DaemonSettings)"/> re-checks the file against it.</summary>
+    public IReadOnlyList<string> Args { get; init; } = [];
+
+    /// <summary>The daemon.json keys that were present in the file (after flattening), for reload and diagnostics.</summary>
+    public IReadOnlySet<string> FileKeys { get; init; } = new HashSet<string>();
 }
-
-public sealed record RuntimeSettings(string Path, IReadOnlyList<string> RuntimeArgs);
-
-public sealed record UlimitSettings(string Name, long Soft, long Hard);
