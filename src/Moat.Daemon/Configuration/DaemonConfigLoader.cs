@@ -20,14 +20,17 @@ public static class DaemonConfigLoader
     public static DaemonSettings Load(string[] args) => Load(CommandLine.Parse(args), Environment.GetEnvironmentVariable);
 
     /// <summary>Loads with an explicit environment (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_CONFIG, HOME).</summary>
-    public static DaemonSettings Load(CommandLine cl, Func<string, string?> getEnv)
+    public static DaemonSettings Load(CommandLine cl, Func<string, string?> getEnv) => Load(cl, getEnv, DaemonSettings.DefaultConfigFile);
+
+    /// <summary>As <see cref="Load(CommandLine, Func{string, string?})"/> with another default file (tests).</summary>
+    internal static DaemonSettings Load(CommandLine cl, Func<string, string?> getEnv, string defaultConfigFile)
     {
         // 1. Flags, then dockerd's setDefaultOptions (TLS implication rules and default cert paths).
         var flagValues = FlagValues(cl);
         var (flagTls, flagTlsVerify) = ApplyTlsFlagRules(cl, getEnv, flagValues);
 
         // 2. The configuration file, checked against the flags.
-        string configFile = cl.GetString("config-file") ?? DaemonSettings.DefaultConfigFile;
+        string configFile = cl.GetString("config-file") ?? defaultConfigFile;
         bool configFileExplicit = cl.Changed("config-file");
         string wrap = $"unable to configure the Docker daemon with file {configFile}: ";
         FileConfig? file;
