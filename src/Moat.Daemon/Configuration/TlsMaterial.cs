@@ -89,13 +89,10 @@ public sealed class TlsMaterial : IDisposable
             {
                 return X509Certificate2.CreateFromPem(certPem, keyPem);
             }
-            catch (CryptographicException e)
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
             {
+                // .NET: "The provided key does not match the public key for this certificate."
                 problem = e.Message.Contains("match", StringComparison.OrdinalIgnoreCase) ? "tls: private key does not match public key" : "tls: failed to parse private key";
-            }
-            catch (ArgumentException)
-            {
-                problem = "tls: failed to parse private key";
             }
         }
         throw new ConfigurationException($"error reading X509 key pair - make sure the key is not encrypted {pair}: {problem}");
