@@ -33,16 +33,19 @@ public static class DaemonConfigLoader
         string configFile = cl.GetString("config-file") ?? defaultConfigFile;
         bool configFileExplicit = cl.Changed("config-file");
         string wrap = $"unable to configure the Docker daemon with file {configFile}: ";
-        FileConfig? file;
-        try
+        FileConfig? file = null;
+        if (configFile.Length > 0) // --config-file "" means no file, as in dockerd
         {
-            file = ReadFile(configFile, cl);
+            try
+            {
+                file = ReadFile(configFile, cl);
+            }
+            catch (ConfigurationException e)
+            {
+                throw new ConfigurationException(wrap + e.Message);
+            }
+            if (file is null && configFileExplicit) throw new ConfigurationException(wrap + $"open {configFile}: no such file or directory");
         }
-        catch (ConfigurationException e)
-        {
-            throw new ConfigurationException(wrap + e.Message);
-        }
-        if (file is null && configFileExplicit) throw new ConfigurationException(wrap + $"open {configFile}: no such file or directory");
 
         // 3. Merge: file values first, flags (given or default) fill what the file leaves empty; bools in the file win.
         var values = Merge(file?.Values, flagValues);
@@ -90,7 +93,7 @@ public static class DaemonConfigLoader
             TlsCert = NullIfEmpty(Str(values, "tlscert")),
             TlsKey = NullIfEmpty(Str(values, "tlskey")),
             Debug = (bool)values["debug"],
-            LogLevel = Str(values, "log-level"),
+            LogLevel = Str(values, "log-level").ToLowerInvariant(),
             LogFormat = Str(values, "log-format"),
             Group = Str(values, "group"),
             DataRoot = Str(values, "data-root"),
@@ -134,16 +137,19 @@ public static class DaemonConfigLoader
         var cl = CommandLine.Parse(originalArgs);
         string configFile = cl.GetString("config-file") ?? DaemonSettings.DefaultConfigFile;
         string wrap = $"unable to configure the Docker daemon with file {configFile}: ";
-        FileConfig? file;
-        try
+        FileConfig? file = null;
+        if (configFile.Length > 0)
         {
-            file = ReadFile(configFile, cl);
+            try
+            {
+                file = ReadFile(configFile, cl);
+            }
+            catch (ConfigurationException e)
+            {
+                throw new ConfigurationException(wrap + e.Message);
+            }
+            if (file is null && cl.Changed("config-file")) throw new ConfigurationException(wrap + $"open {configFile}: no such file or directory");
         }
-        catch (ConfigurationException e)
-        {
-            throw new ConfigurationException(wrap + e.Message);
-        }
-        if (file is null && cl.Changed("config-file")) throw new ConfigurationException(wrap + $"open {configFile}: no such file or directory");
         var fileValues = file?.Values ?? [];
 
         var values = Merge(fileValues, Defaults());

@@ -40,6 +40,7 @@ public sealed record DaemonSettings
     public string? TlsKey { get; init; }
 
     public bool Debug { get; init; }
+    /// <summary>Lower-cased: panic, fatal, error, warn, info, debug or trace.</summary>
     public string LogLevel { get; init; } = "info";
     public string LogFormat { get; init; } = "text";
     public string Group { get; init; } = "docker";

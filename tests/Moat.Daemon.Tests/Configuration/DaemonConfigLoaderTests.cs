@@ -42,6 +42,16 @@ public sealed class DaemonConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_EmptyConfigFileFlag_MeansNoFile()
+    {
+        var s = _dir.LoadArgs("--config-file", "", "-D");
+
+        Assert.True(s.Debug);
+        Assert.Equal("", s.ConfigFile);
+        Assert.Empty(s.FileKeys);
+    }
+
+    [Fact]
     public void Load_ConfigFileIsADirectory_Fails()
     {
         string dir = _dir.Combine("adir");
@@ -378,7 +388,7 @@ public sealed class DaemonConfigLoaderTests : IDisposable
     [Fact]
     public void Load_LogLevelCaseInsensitive()
     {
-        Assert.Equal("WARN", _dir.Load("{\"log-level\": \"WARN\"}").LogLevel);
+        Assert.Equal("warn", _dir.Load("{\"log-level\": \"WARN\"}").LogLevel);
     }
 
     [Fact]
