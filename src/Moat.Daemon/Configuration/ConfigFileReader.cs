@@ -64,6 +64,8 @@ internal static class ConfigFileReader
         }
         catch (JsonException e)
         {
+            if (GoJsonSyntax.FindError(utf8) is var (goOffset, goMessage))
+                throw new ConfigurationException($"failed to decode configuration JSON at offset {leading + goOffset}: {goMessage}");
             long offset = leading + Offset(utf8, e.LineNumber ?? 0, e.BytePositionInLine ?? 0);
             string reason = e.Message;
             int cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);

@@ -42,6 +42,17 @@ public sealed record DaemonSettings
     public bool Debug { get; init; }
     /// <summary>Lower-cased: panic, fatal, error, warn, info, debug or trace.</summary>
     public string LogLevel { get; init; } = "info";
+
+    /// <summary>The logging level to configure: Debug when <see cref="Debug"/> (as dockerd's <c>-D</c>), else <see cref="LogLevel"/>.</summary>
+    public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel => Debug ? Microsoft.Extensions.Logging.LogLevel.Debug : LogLevel switch
+    {
+        "trace" => Microsoft.Extensions.Logging.LogLevel.Trace,
+        "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
+        "warn" => Microsoft.Extensions.Logging.LogLevel.Warning,
+        "error" => Microsoft.Extensions.Logging.LogLevel.Error,
+        "fatal" or "panic" => Microsoft.Extensions.Logging.LogLevel.Critical,
+        _ => Microsoft.Extensions.Logging.LogLevel.Information,
+    };
     public string LogFormat { get; init; } = "text";
     public string Group { get; init; } = "docker";
     public string DataRoot { get; init; } = "/var/lib/docker";

@@ -76,6 +76,17 @@ public sealed class ConfigurationRefusalTests
     }
 
     [Fact]
+    public async Task Start_BrokenJson_GoSyntaxErrorWithOffset()
+    {
+        using var dir = new TempDir("moatd-cfg");
+
+        var r = await Moatd.RunAsync(dir, "{\n  \"debug\": true,\n}\n");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(Moatd.Wrapped(dir, "failed to decode configuration JSON at offset 19: invalid character '}' looking for beginning of object key string"), r.Stderr);
+    }
+
+    [Fact]
     public async Task Start_DuplicateKeys_Refused()
     {
         using var dir = new TempDir("moatd-cfg");

@@ -38,6 +38,20 @@ public sealed class StartTests
     }
 
     [Fact]
+    public async Task Start_HostsFromFile_ListensThere()
+    {
+        var dir = new TempDir("moatd");
+        string socket = dir.Combine("docker.sock");
+        await using var daemon = MoatDaemon.Launch(dir, $"{{\"hosts\": [\"unix://{socket}\"]}}", [], defaultHost: false);
+        await daemon.WaitReadyAsync(TimeSpan.FromSeconds(20));
+
+        var version = await daemon.DockerAsync("version", "--format", "{{.Server.APIVersion}}");
+
+        Assert.True(version.ExitCode == 0, version.ToString());
+        Assert.Equal(socket, daemon.SocketPath);
+    }
+
+    [Fact]
     public async Task Stop_RemovesPidfile()
     {
         var daemon = await MoatDaemon.StartAsync();

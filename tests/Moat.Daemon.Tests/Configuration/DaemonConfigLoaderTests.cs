@@ -102,8 +102,13 @@ public sealed class DaemonConfigLoaderTests : IDisposable
     {
         string e = _dir.Error("{\n  \"debug\": true,\n}");
 
-        Assert.StartsWith(_dir.Wrapped("failed to decode configuration JSON at offset 19: "), e);
-        Assert.DoesNotContain("LineNumber", e);
+        Assert.Equal(_dir.Wrapped("failed to decode configuration JSON at offset 19: invalid character '}' looking for beginning of object key string"), e);
+    }
+
+    [Fact]
+    public void Load_BadJsonAfterLeadingWhitespace_OffsetInFile()
+    {
+        Assert.Equal(_dir.Wrapped("failed to decode configuration JSON at offset 4: unexpected end of JSON input"), _dir.Error("\n\n {"));
     }
 
     [Fact]
@@ -389,6 +394,16 @@ public sealed class DaemonConfigLoaderTests : IDisposable
     public void Load_LogLevelCaseInsensitive()
     {
         Assert.Equal("warn", _dir.Load("{\"log-level\": \"WARN\"}").LogLevel);
+    }
+
+    [Theory]
+    [InlineData("{\"log-level\": \"error\"}", Microsoft.Extensions.Logging.LogLevel.Error)]
+    [InlineData("{\"log-level\": \"fatal\"}", Microsoft.Extensions.Logging.LogLevel.Critical)]
+    [InlineData("{\"log-level\": \"error\", \"debug\": true}", Microsoft.Extensions.Logging.LogLevel.Debug)]
+    [InlineData("{}", Microsoft.Extensions.Logging.LogLevel.Information)]
+    public void Load_MinimumLogLevel_DebugWins(string json, Microsoft.Extensions.Logging.LogLevel expected)
+    {
+        Assert.Equal(expected, _dir.Load(json).MinimumLogLevel);
     }
 
     [Fact]
