@@ -139,6 +139,8 @@ public sealed class CertificateAuthority : IDisposable
     public IssuedCertificate IssueServer(ServerCertificateOptions options, DateTimeOffset now)
     {
         if (options.DnsNames.Count == 0) throw new PkiException("a server certificate needs a name (--name HOST)");
+        if (options.Algorithm == KeyAlgorithm.Ed25519)
+            throw new PkiException("moatd's TLS stack cannot serve with an Ed25519 key: make the server certificate with ecdsa or rsa (an Ed25519 CA may sign it)");
         var san = new SubjectAlternativeNameBuilder();
         var alternativeNames = new List<string>();
         foreach (var dns in options.DnsNames)
@@ -166,8 +168,9 @@ public sealed class CertificateAuthority : IDisposable
         if (options.Groups.Count > MaxGroups) throw new PkiException($"at most {MaxGroups} groups");
         var groups = options.Groups.Select(g => ValidateName(g, "group")).Distinct(StringComparer.Ordinal).ToList();
         var builder = new X500DistinguishedNameBuilder();
-        foreach (var group in groups) builder.AddOrganizationName(group);
+        // The builder encodes the last added first: this gives DER order O=g1, O=g2, …, CN=name.
         builder.AddCommonName(name);
+        for (int i = groups.Count - 1; i >= 0; i--) builder.AddOrganizationName(groups[i]);
         return Issue("client", name, groups, [], builder.Build(), options.Algorithm, options.Days, options.NotBefore, ClientAuthOid, null, now);
     }
 

@@ -29,7 +29,7 @@ public static class CertificateIdentity
 
     private static IEnumerable<string> Values(X500DistinguishedName name, string oid)
     {
-        foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
+        foreach (var rdn in name.EnumerateRelativeDistinguishedNames(reversed: false))
         {
             if (rdn.HasMultipleElements) continue;
             if (rdn.GetSingleElementType().Value == oid && rdn.GetSingleElementValue() is { } value) yield return value;
