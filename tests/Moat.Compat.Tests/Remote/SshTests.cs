@@ -113,7 +113,7 @@ public sealed class SshTests(SshFixture fixture) : IClassFixture<SshFixture>
     [Fact]
     public async Task StdioForwarding_Refused()
     {
-        var result = await Ssh.SshAsync("-W", $"127.0.0.1:{Ssh.Port}", $"{Ssh.User}@127.0.0.1");
+        var result = await Ssh.SshAsync("-o", "LogLevel=INFO", "-W", $"127.0.0.1:{Ssh.Port}", $"{Ssh.User}@127.0.0.1");
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("administratively prohibited", result.Stderr);
@@ -124,7 +124,7 @@ public sealed class SshTests(SshFixture fixture) : IClassFixture<SshFixture>
     public async Task LocalPortForwarding_Refused()
     {
         int localPort = PkiOpenSslTests.FreePort();
-        var psi = new ProcessStartInfo("/usr/bin/ssh", ["-F", Ssh.ClientConfig, "-p", Ssh.Port.ToString(), "-N",
+        var psi = new ProcessStartInfo("/usr/bin/ssh", ["-F", Ssh.ClientConfig, "-p", Ssh.Port.ToString(), "-N", "-o", "LogLevel=INFO",
             "-L", $"127.0.0.1:{localPort}:127.0.0.1:{Ssh.Port}", $"{Ssh.User}@127.0.0.1"])
         { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
         using var ssh = Process.Start(psi)!;
