@@ -11,9 +11,10 @@ public sealed record ClientCertificateCheck(bool Valid, string? Reason)
 
 /// <summary>
 /// Decides a mutual-TLS handshake the way dockerd does (chain to a CA from tlscacert only, clientAuth usage,
-/// validity now) plus revocation through <see cref="CrlChecker"/>. Wire it into Kestrel as
-/// <c>https.ClientCertificateValidation = (cert, _, _) => validator.Validate(cert).Valid</c> with
-/// <c>ClientCertificateMode.RequireCertificate</c>: it builds the chain itself and ignores the platform's verdict.
+/// validity now) plus revocation through <see cref="CrlChecker"/>. It builds the chain itself and ignores the
+/// platform's verdict. Wire it as <c>sslOptions.RemoteCertificateValidationCallback = validator.Accept</c> (with
+/// <c>ClientCertificateRequired = true</c>), or for Kestrel's https options as
+/// <c>ClientCertificateValidation = (cert, chain, _) => validator.Validate(cert, chain).Valid</c>.
 /// </summary>
 public sealed class ClientCertificateValidator
 {
@@ -31,6 +32,24 @@ public sealed class ClientCertificateValidator
 
     public CrlChecker? Crl => _crl;
 
+    /// <summary>Raised for every refused certificate, with the reason (for the daemon log).</summary>
+    public event Action<ClientCertificateCheck>? Refused;
+
+    /// <summary>tlscacert and, if given, tlscrl (loaded now: a bad CRL fails here, at start, not at the first client).</summary>
+    public static ClientCertificateValidator FromFiles(string caCertificatesPath, string? crlPath, TimeProvider? time = null)
+    {
+        var trusted = LoadCaBundle(caCertificatesPath);
+        return new ClientCertificateValidator(trusted, crlPath is null ? null : new CrlChecker(crlPath, trusted), time);
+    }
+
+    /// <summary>A <see cref="System.Net.Security.RemoteCertificateValidationCallback"/>.</summary>
+    public bool Accept(object? sender, X509Certificate? certificate, X509Chain? presented, System.Net.Security.SslPolicyErrors errors)
+    {
+        var check = Validate(certificate as X509Certificate2 ?? (certificate is null ? null : new X509Certificate2(certificate)), presented);
+        if (!check.Valid) Refused?.Invoke(check);
+        return check.Valid;
+    }
+
     /// <summary>Reads a PEM bundle of CA certificates (tlscacert).</summary>
     public static X509Certificate2Collection LoadCaBundle(string path)
     {
@@ -47,7 +66,8 @@ public sealed class ClientCertificateValidator
         return collection;
     }
 
-    public ClientCertificateCheck Validate(X509Certificate2? certificate)
+    /// <param name="presented">The chain the client sent; its intermediates may help, its roots are never trusted.</param>
+    public ClientCertificateCheck Validate(X509Certificate2? certificate, X509Chain? presented = null)
     {
         if (certificate is null) return ClientCertificateCheck.Refused("no client certificate");
         var now = _time.GetUtcNow();
@@ -63,6 +83,9 @@ public sealed class ClientCertificateValidator
         chain.ChainPolicy.DisableCertificateDownloads = true;
         chain.ChainPolicy.VerificationTime = now.UtcDateTime;
         chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid(CertificateAuthority.ClientAuthOid));
+        if (presented is not null)
+            foreach (var element in presented.ChainElements)
+                if (element.Certificate.Thumbprint != certificate.Thumbprint) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
         if (!chain.Build(certificate))
         {
             string status = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());

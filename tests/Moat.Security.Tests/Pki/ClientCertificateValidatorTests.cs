@@ -116,4 +116,46 @@ public sealed class ClientCertificateValidatorTests : IDisposable
         File.WriteAllText(empty, "nothing here\n");
         Assert.Throws<PkiException>(() => ClientCertificateValidator.LoadCaBundle(empty));
     }
+
+    [Fact]
+    public void Accept_RevokedCertificate_FalseAndRaisesRefusedWithReason()
+    {
+        var alice = _ca.IssueClient(new ClientCertificateOptions { Name = "alice" }, Now);
+        _ca.Revoke("alice", Now);
+        ClientCertificateCheck? refused = null;
+        _validator.Refused += check => refused = check;
+
+        bool accepted = _validator.Accept(null, alice.Certificate, null, System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors);
+
+        Assert.False(accepted);
+        Assert.Contains("revoked", refused?.Reason);
+    }
+
+    [Fact]
+    public void Accept_GoodCertificateDespitePlatformChainErrors_True()
+    {
+        var alice = _ca.IssueClient(new ClientCertificateOptions { Name = "alice" }, Now);
+
+        Assert.True(_validator.Accept(null, alice.Certificate, null, System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors));
+    }
+
+    [Fact]
+    public void FromFiles_CrlOfAnotherCa_ThrowsAtStart()
+    {
+        using var other = CertificateAuthority.Init(_dir.Combine("other"), new CaOptions(), Now);
+
+        Assert.Throws<PkiException>(() => ClientCertificateValidator.FromFiles(_ca.CaCertificatePath, other.CrlPath));
+    }
+
+    [Fact]
+    public void FromFiles_WithCrl_RefusesRevoked()
+    {
+        var alice = _ca.IssueClient(new ClientCertificateOptions { Name = "alice" }, Now);
+        _ca.Revoke("alice", Now);
+
+        var validator = ClientCertificateValidator.FromFiles(_ca.CaCertificatePath, _ca.CrlPath, _time);
+
+        Assert.False(validator.Validate(alice.Certificate).Valid);
+        Assert.NotNull(validator.Crl);
+    }
 }
