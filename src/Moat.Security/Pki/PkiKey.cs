@@ -39,11 +39,11 @@ public sealed class PkiKey : IDisposable
     /// <summary>Reads a PKCS#8 "PRIVATE KEY" PEM (or the SEC1/PKCS#1 forms for EC and RSA).</summary>
     public static PkiKey ImportPem(string pem)
     {
-        var fields = PemEncoding.Find(pem);
+        if (!PemEncoding.TryFind(pem, out var fields)) throw new PkiException("no PEM private key found");
         string label = pem[fields.Label];
-        byte[] der = Convert.FromBase64String(pem[fields.Base64Data]);
         try
         {
+            byte[] der = Convert.FromBase64String(pem[fields.Base64Data]);
             switch (label)
             {
                 case "EC PRIVATE KEY":
@@ -64,7 +64,7 @@ public sealed class PkiKey : IDisposable
                     throw new PkiException($"unsupported private key PEM \"{label}\"");
             }
         }
-        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        catch (Exception e) when (e is CryptographicException or AsnContentException or FormatException)
         {
             throw new PkiException($"cannot read private key: {e.Message}", e);
         }

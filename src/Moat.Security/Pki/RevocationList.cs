@@ -50,7 +50,12 @@ public sealed class RevocationList
         while (PemEncoding.TryFind(rest, out var fields))
         {
             if (rest[fields.Label].SequenceEqual("X509 CRL"))
-                lists.Add(Parse(Convert.FromBase64String(rest[fields.Base64Data].ToString())));
+            {
+                byte[] der;
+                try { der = Convert.FromBase64String(rest[fields.Base64Data].ToString()); }
+                catch (FormatException e) { throw new PkiException($"invalid CRL: {e.Message}", e); }
+                lists.Add(Parse(der));
+            }
             rest = rest[fields.Location.End..];
         }
         if (lists.Count == 0) throw new PkiException("no CRL found (expected PEM \"X509 CRL\" or DER)");

@@ -49,6 +49,8 @@ public sealed class PkiKeyTests
     [Theory]
     [InlineData("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")]
     [InlineData("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")]
+    [InlineData("")]
+    [InlineData("not pem at all")]
     public void ImportPem_NotAKey_Throws(string pem)
     {
         Assert.Throws<PkiException>(() => PkiKey.ImportPem(pem));
