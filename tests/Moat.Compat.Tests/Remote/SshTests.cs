@@ -92,14 +92,33 @@ public sealed class SshTests(SshFixture fixture) : IClassFixture<SshFixture>
     [Fact]
     public async Task SshCommand_Anything_GetsTheDaemonApiInstead()
     {
-        // Whatever the client asks to run, the ForceCommand connects it to moatd's socket.
-        var result = await ProcessRunner.RunAsync("/usr/bin/ssh", ["-F", Ssh.ClientConfig, "-p", Ssh.Port.ToString(), $"{Ssh.User}@127.0.0.1", "cat /etc/shadow"],
-            stdin: "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n", timeout: TimeSpan.FromSeconds(30));
+        // Whatever the client asks to run, the ForceCommand connects it to moatd's socket. stdin stays open until the
+        // daemon has answered and closed (Connection: close), as the docker CLI does: Kestrel may drop a request whose
+        // client half-closes right after sending it.
+        var ct = TestContext.Current.CancellationToken;
+        var psi = new ProcessStartInfo("/usr/bin/ssh", ["-F", Ssh.ClientConfig, "-p", Ssh.Port.ToString(), $"{Ssh.User}@127.0.0.1", "cat /etc/shadow"])
+        { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var ssh = Process.Start(psi)!;
+        var stdout = ssh.StandardOutput.ReadToEndAsync(ct);
+        var stderr = ssh.StandardError.ReadToEndAsync(ct);
+        await ssh.StandardInput.WriteAsync("GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n");
+        await ssh.StandardInput.FlushAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            await ssh.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!ssh.HasExited) ssh.Kill();
+        }
+        string output = await stdout;
 
-        Assert.True(result.ExitCode == 0, $"{result}\nsshd log:\n{Ssh.Log}");
-        Assert.StartsWith("HTTP/1.1 200 OK", result.Stdout);
-        Assert.EndsWith("OK", result.Stdout);
-        Assert.DoesNotContain("root:", result.Stdout);
+        Assert.True(ssh.ExitCode == 0, $"exit {ssh.ExitCode}: {output}\n{await stderr}\nsshd log:\n{Ssh.Log}");
+        Assert.StartsWith("HTTP/1.1 200 OK", output);
+        Assert.EndsWith("OK", output);
+        Assert.DoesNotContain("root:", output);
     }
 
     [Fact]
