@@ -1,3 +1,5 @@
+using Moat.Cli.Commands;
+
 namespace Moat.Cli;
 
 /// <summary>`moat`: the administrator's tool (pki, config validation, policy checks, audit verification, dial-stdio).</summary>
@@ -10,7 +12,12 @@ public static class Program
             Console.Out.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
-        await Task.CompletedTask;
+        switch (args[0])
+        {
+            case "pki": return PkiCommand.Run(args[1..], Console.Out, Console.Error, TimeProvider.System, Environment.GetEnvironmentVariable);
+            case "dial-stdio": return await DialStdioCommand.RunAsync(args[1..], Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error, Environment.GetEnvironmentVariable);
+            case "ssh-setup": return SshSetupCommand.Run(args[1..], Console.Out, Console.Error, Environment.ProcessPath);
+        }
         Console.Error.WriteLine($"moat: unknown command \"{args[0]}\"\n\n{Usage}");
         return 2;
     }
@@ -19,6 +26,8 @@ public static class Program
         Usage: moat COMMAND
 
         Commands:
-          (none yet)
+          pki          Certificates for the TLS listener: init, server, client, list, revoke, crl
+          dial-stdio   Connect stdin/stdout to the daemon socket (the ssh:// ForceCommand)
+          ssh-setup    Write the sshd drop-in for ssh:// access with keys only
         """;
 }
