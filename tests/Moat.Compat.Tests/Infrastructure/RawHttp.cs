@@ -50,7 +50,7 @@ public sealed class RawHttp : IAsyncDisposable
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, port);
-        var ca = X509Certificate2.CreateFromPemFile(caFile);
+        var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caFile));
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false));
         var options = new SslClientAuthenticationOptions
         {

@@ -70,7 +70,9 @@ public sealed class TestPki : IDisposable
         var request = new CertificateRequest("CN=expired", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
         var now = DateTimeOffset.UtcNow;
-        using var cert = request.Create(ca, now.AddDays(-10), now.AddDays(-1), [0x40, 0x01]);
+        // The generator overload: the issuer-based one refuses validity outside the CA's (which starts today).
+        using var caKey = ca.GetECDsaPrivateKey()!;
+        using var cert = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), now.AddDays(-10), now.AddDays(-1), [0x40, 0x01]);
         File.WriteAllText(ExpiredCert, cert.ExportCertificatePem());
         File.WriteAllText(ExpiredKey, key.ExportPkcs8PrivateKeyPem());
     }
