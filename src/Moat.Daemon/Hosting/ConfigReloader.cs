@@ -16,7 +16,7 @@ namespace Moat.Daemon.Hosting;
 public sealed partial class ConfigReloader(
     SettingsHolder holder,
     Func<DaemonSettings> load,
-    ListenerSet listeners,
+    TlsCertificateStore? tls,
     EventBus events,
     DaemonIdentity identity,
     SdNotify notify,
@@ -44,7 +44,7 @@ public sealed partial class ConfigReloader(
             }
             var now = holder.Apply(loaded);
             level.Level = LogLevelSwitch.Parse(now.LogLevel, now.Debug);
-            listeners.Tls?.Reload(now, "SIGHUP");
+            tls?.Reload(now, "SIGHUP");
             events.Publish("daemon", "reload", identity.Id, Attributes(now));
             Log.Reloaded(logger);
             return true;

@@ -82,7 +82,7 @@ public static partial class DaemonHost
             builder.Services.AddSingleton(listeners);
             builder.Services.AddSingleton<IInfoContributor, ListenerInfoContributor>();
             builder.Services.AddSingleton(sp => new ConfigReloader(
-                holder, reload, listeners, sp.GetRequiredService<EventBus>(), sp.GetRequiredService<DaemonIdentity>(),
+                holder, reload, listeners.Tls, sp.GetRequiredService<EventBus>(), sp.GetRequiredService<DaemonIdentity>(),
                 notify, level, sp.GetRequiredService<ILogger<ConfigReloader>>()));
             builder.Services.AddSingleton<IHostLifetime>(sp => new DaemonLifetime(
                 sp.GetRequiredService<IHostApplicationLifetime>(), notify,

@@ -63,7 +63,7 @@ public sealed class DaemonLoggerProvider : ILoggerProvider
             return Encoding.UTF8.GetString(buffer.ToArray());
         }
         var sb = new StringBuilder();
-        sb.Append("time=\"").Append(stamp).Append("\" level=").Append(LevelName(level)).Append(" msg=").Append(Quote(message));
+        sb.Append("time=\"").Append(stamp).Append("\" level=").Append(LevelName(level)).Append(" msg=").Append(NeedsQuote(message) ? Quote(message) : message);
         foreach (var (k, v) in fields) sb.Append(' ').Append(k).Append('=').Append(NeedsQuote(v) ? Quote(v) : v);
         return sb.ToString();
     }
