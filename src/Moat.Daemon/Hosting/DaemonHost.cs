@@ -55,7 +55,10 @@ public static partial class DaemonHost
 
         try
         {
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            // The empty builder: no appsettings.json watchers, environment scans or default providers to pay for at
+            // start-up; moatd's configuration is flags + daemon.json (DaemonSettings), nothing else.
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            builder.WebHost.UseKestrelCore();
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
             builder.Logging.SetMinimumLevel(LogLevel.Trace);

@@ -37,7 +37,8 @@ public sealed partial class DaemonLifetime(
         {
             Log.ShuttingDown(logger, signal == 2 ? "interrupt" : "terminated");
             notify.Stopping();
-            application.StopApplication();
+            // Off the signal thread: stopping runs callbacks synchronously, and later signals must still be counted.
+            ThreadPool.UnsafeQueueUserWorkItem(_ => application.StopApplication(), null);
         }
         else if (count >= 3)
         {
