@@ -30,6 +30,8 @@ public static partial class DaemonHost
         var logs = new DaemonLoggerProvider(level, settings.LogFormat);
         var logger = logs.CreateLogger("Moat.Daemon");
         var notify = SdNotify.FromEnvironment();
+        // dockerd forces umask 0022 so that files and directories it creates are not group/world writable.
+        Moat.Linux.Libc.umask(0b000_010_010);
 
         PidFile pidFile;
         ListenerSet listeners;

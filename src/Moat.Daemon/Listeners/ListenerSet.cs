@@ -16,6 +16,12 @@ namespace Moat.Daemon.Listeners;
 /// </summary>
 public sealed partial class ListenerSet : IDisposable
 {
+    /// <summary>
+    /// Key in the connection's items (<c>IConnectionItemsFeature</c>) holding "unix", "tcp" or "tls": how the caller
+    /// reached us, for identity and audit.
+    /// </summary>
+    public const string TransportItemKey = "moat.transport";
+
     private readonly List<BoundListener> _listeners = [];
     private readonly List<string> _infoWarnings = [];
 
@@ -50,7 +56,7 @@ public sealed partial class ListenerSet : IDisposable
                     case ListenKind.Unix:
                         uint gid = UnixSocketFactory.ResolveGroup(settings.Group, address.Path, logger, groupFile);
                         set._listeners.Add(new BoundListener(address.ToString(), UnixSocketFactory.Create(address.Path, gid), false, address.Path));
-                        Log.Listening(logger, address.ToString());
+                        Log.Listening(logger, address.Path);
                         break;
                     case ListenKind.Tcp:
                         set.AddTcp(address, settings, logger);
@@ -92,7 +98,7 @@ public sealed partial class ListenerSet : IDisposable
             throw new ConfigurationException($"failed to load listeners: listen tcp {address.HostPort}: bind: {e.Message.ToLowerInvariant()}");
         }
         _listeners.Add(new BoundListener(address.ToString(), socket, tls, null));
-        Log.Listening(logger, address.ToString());
+        Log.Listening(logger, address.HostPort);
     }
 
     private void AddActivated(Socket socket, DaemonSettings settings, ILogger logger)
@@ -112,14 +118,14 @@ public sealed partial class ListenerSet : IDisposable
                 throw;
             }
             _listeners.Add(new BoundListener(address, socket, Tls is not null, null));
-            Log.Listening(logger, address + " (systemd)");
+            Log.Listening(logger, hostPort + " (systemd)");
         }
         else
         {
             // Activated unix sockets stay plain, as in dockerd; systemd owns their file and mode.
-            string address = socket.LocalEndPoint is UnixDomainSocketEndPoint u ? "unix://" + u : "fd://";
-            _listeners.Add(new BoundListener(address, socket, false, null));
-            Log.Listening(logger, address + " (systemd)");
+            string path = socket.LocalEndPoint is UnixDomainSocketEndPoint u ? u.ToString() : "";
+            _listeners.Add(new BoundListener("unix://" + path, socket, false, null));
+            Log.Listening(logger, path + " (systemd)");
         }
     }
 
@@ -154,6 +160,12 @@ public sealed partial class ListenerSet : IDisposable
             kestrel.ListenHandle((ulong)listener.Socket.SafeHandle.DangerousGetHandle(), options =>
             {
                 options.Protocols = HttpProtocols.Http1;
+                string transport = listener.Transport;
+                options.Use(next => connection =>
+                {
+                    connection.Items[TransportItemKey] = transport;
+                    return next(connection);
+                });
                 if (listener.Tls && Tls is { } store)
                 {
                     options.Use(PlainHttpGuard.Middleware);

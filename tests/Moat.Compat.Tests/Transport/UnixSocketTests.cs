@@ -136,7 +136,7 @@ public sealed class UnixSocketTests
 
         using var doc = System.Text.Json.JsonDocument.Parse(line);
         Assert.Equal("info", doc.RootElement.GetProperty("level").GetString());
-        Assert.StartsWith("API listen on unix://", doc.RootElement.GetProperty("msg").GetString());
+        Assert.Equal("API listen on " + daemon.SocketPath, doc.RootElement.GetProperty("msg").GetString());
         Assert.True(DateTimeOffset.TryParse(doc.RootElement.GetProperty("time").GetString(), out _));
     }
 
@@ -145,7 +145,7 @@ public sealed class UnixSocketTests
     {
         await using var daemon = await MoatDaemon.StartAsync();
 
-        Assert.Matches("""time="[0-9T:.\-]+Z" level=info msg="API listen on unix://[^"]+docker.sock"$""",
+        Assert.Matches("""time="[0-9T:.\-]+Z" level=info msg="API listen on /[^"]+docker.sock"$""",
             daemon.Output.Split('\n').First(l => l.Contains("API listen on")).TrimEnd('\r'));
     }
 }
