@@ -178,4 +178,32 @@ public sealed class SocketActivationTests
             if (!process.HasExited) process.Kill();
         }
     }
+
+    [Fact]
+    public async Task ActivatedLoopbackTcp_WithTls_ServesMutualTls()
+    {
+        using var pki = await TestPki.CreateAsync();
+        using var dir = new TempDir("moat-activate-tls");
+        int port = RawHttp.FreeTcpPort();
+        string notify = dir.Combine("notify.sock");
+        using var listener = new NotifyListener(notify);
+        using var process = StartActivated(dir, $"127.0.0.1:{port}", notify, pki.DaemonFlags());
+        try
+        {
+            await Task.Delay(200);
+            var version = await DockerCli.RunAsync($"tcp://127.0.0.1:{port}", [.. pki.ClientFlags(pki.ClientCert, pki.ClientKey), "version", "--format", "{{.Server.Version}}"]);
+            Assert.True(version.ExitCode == 0, version.ToString());
+            Assert.Equal("28.2.2-moat", version.Stdout.Trim());
+            await listener.WaitForAsync("READY=1");
+
+            var rogue = await DockerCli.RunAsync($"tcp://127.0.0.1:{port}", [.. pki.ClientFlags(pki.RogueCert, pki.RogueKey), "version"]);
+            Assert.NotEqual(0, rogue.ExitCode);
+        }
+        finally
+        {
+            DockerCli.Kill(process.Id, 15);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await process.WaitForExitAsync(cts.Token);
+        }
+    }
 }
