@@ -104,7 +104,15 @@ public static partial class DaemonHost
             var pipeline = app.Services.GetRequiredService<ApiPipeline>();
             app.Run(pipeline.InvokeAsync);
 
-            await app.StartAsync();
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
+            {
+                Console.Error.WriteLine($"failed to start daemon: {e.Message}");
+                return 1;
+            }
             notify.Ready();
             Log.Initialized(logger);
             await app.WaitForShutdownAsync();

@@ -13,7 +13,8 @@ public static class EngineId
                 string existing = File.ReadAllText(path).Trim();
                 if (Guid.TryParse(existing, out _)) return existing;
             }
-            Directory.CreateDirectory(dataRoot);
+            // dockerd creates the data root 0710 (root:root): group members may traverse, not list.
+            Directory.CreateDirectory(dataRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
             string id = Guid.NewGuid().ToString();
             string temp = path + ".tmp";
             using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write))

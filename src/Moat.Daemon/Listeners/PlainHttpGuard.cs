@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 
 namespace Moat.Daemon.Listeners;
@@ -13,10 +14,26 @@ public static class PlainHttpGuard
 
     public static readonly byte[] Response = "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"u8.ToArray();
 
+    /// <summary>How long a new connection may stay silent; the TLS handshake timeout only starts after this layer.</summary>
+    public static readonly TimeSpan FirstByteTimeout = TimeSpan.FromSeconds(10);
+
     public static Func<ConnectionDelegate, ConnectionDelegate> Middleware => next => async connection =>
     {
         var input = connection.Transport.Input;
-        var result = await input.ReadAsync(connection.ConnectionClosed);
+        ReadResult result;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        {
+            timeout.CancelAfter(FirstByteTimeout);
+            try
+            {
+                result = await input.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                connection.Abort();
+                return;
+            }
+        }
         if (result.Buffer.IsEmpty)
         {
             input.AdvanceTo(result.Buffer.Start);
