@@ -11,11 +11,8 @@ ROOT=$PWD
 DIST=${MOAT_DIST:-$ROOT/dist}
 SECONDS_PER_RUN=${BENCH_SECONDS:-5}
 WORK=$(mktemp -d /tmp/moat-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$WORK"
-}
+DAEMON_PID=
+cleanup() { rm -rf "$WORK"; }
 trap cleanup EXIT
 
 dotnet build bench/Moat.Bench -c Release -o obj/bench --nologo -v quiet >/dev/null || { echo "building the load generator failed" >&2; exit 1; }
@@ -25,15 +22,24 @@ moatd_args() { # $1 = dir
   echo "--data-root $1/data --exec-root $1/exec --pidfile $1/moatd.pid"
 }
 
-# Starts moatd in the background with the given extra args; waits for /_ping on its socket.
+# Starts moatd in the background with the given extra args and waits for /_ping on its socket. Metrics run in
+# $(…) subshells, so each metric that starts a daemon stops it itself with stop_daemon.
 start_daemon() { # $1 = dir, rest = args
   local dir=$1; shift
   mkdir -p "$dir"
   "$DIST/moatd" -H "unix://$dir/docker.sock" $(moatd_args "$dir") "$@" >"$dir/log" 2>&1 &
-  PIDS+=($!)
+  DAEMON_PID=$!
   $BENCH wait "$dir/docker.sock" && return 0
   echo "moatd did not start: $(cat "$dir/log")" >&2
+  stop_daemon
   return 1
+}
+
+stop_daemon() {
+  [[ -n "$DAEMON_PID" ]] || return 0
+  kill "$DAEMON_PID" 2>/dev/null
+  wait "$DAEMON_PID" 2>/dev/null
+  DAEMON_PID=
 }
 
 make_pki() { # $1 = dir; CA, server (127.0.0.1/localhost) and client certificates
@@ -70,6 +76,7 @@ bench_unix_rps() {
   local d=$WORK/unix
   start_daemon "$d" || return 1
   $BENCH load unix "$d/docker.sock" 8 "$SECONDS_PER_RUN"
+  stop_daemon
 }
 
 bench_mtls_rps() {
@@ -78,6 +85,7 @@ bench_mtls_rps() {
   make_pki "$d/pki"
   start_daemon "$d" -H "tcp://127.0.0.1:$port" --tlsverify --tlscacert "$d/pki/ca.pem" --tlscert "$d/pki/server-cert.pem" --tlskey "$d/pki/server-key.pem" || return 1
   $BENCH load tls "$port" "$d/pki/ca.pem" "$d/pki/cert.pem" "$d/pki/key.pem" 8 "$SECONDS_PER_RUN"
+  stop_daemon
 }
 
 # --- table -------------------------------------------------------------------------------------------------
