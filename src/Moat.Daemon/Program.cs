@@ -1,6 +1,5 @@
 using Moat.Daemon.Configuration;
 using Moat.Daemon.Hosting;
-using Moat.Daemon.Startup;
 
 namespace Moat.Daemon;
 
@@ -9,7 +8,6 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         DaemonSettings settings;
-        PidFile pidFile;
         try
         {
             // 1. Flags (pflag rules); --help and --version need nothing else.
@@ -38,16 +36,13 @@ public static class Program
             // 3. What dockerd checks before touching the system.
             if (!Environment.IsPrivilegedProcess)
                 throw new ConfigurationException("moatd needs to be started with root privileges");
-            pidFile = PidFile.Create(settings.PidFile, Environment.ProcessId);
         }
         catch (ConfigurationException e)
         {
             Console.Error.WriteLine(e.Message);
             return e.ExitCode;
         }
-        using (pidFile)
-        {
-            return await DaemonHost.RunAsync(settings);
-        }
+        // 4. pidfile, listeners, services: DaemonHost.
+        return await DaemonHost.RunAsync(settings, reload: () => DaemonConfigLoader.Reload(settings));
     }
 }

@@ -8,56 +8,133 @@ using Moat.Api.Routing;
 using Moat.Api.Security;
 using Moat.Api.SystemInfo;
 using Moat.Daemon.Configuration;
+using Moat.Daemon.Hosting.Logging;
+using Moat.Daemon.Listeners;
+using Moat.Engine.Events;
 
 namespace Moat.Daemon.Hosting;
 
-/// <summary>The composition root: builds services, routes and listeners from the settings and runs until a signal.</summary>
-public static class DaemonHost
+/// <summary>
+/// The composition root: 1. logging, 2. pidfile, 3. listeners (refusals happen here, before anything is served),
+/// 4. services and routes, 5. serve until a signal, then STOPPING=1, stop, remove sockets and the pidfile.
+/// </summary>
+public static partial class DaemonHost
 {
     public const string EngineVersion = "28.2.2-moat";
 
-    public static async Task<int> RunAsync(DaemonSettings settings)
+    /// <param name="reload">Re-reads the configuration on SIGHUP; defaults to the loader on this process's arguments.</param>
+    public static async Task<int> RunAsync(DaemonSettings settings, Func<DaemonSettings>? reload = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(settings.MinimumLogLevel);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        reload ??= () => DaemonConfigLoader.Load(Environment.GetCommandLineArgs()[1..]);
+        var level = new LogLevelSwitch(LogLevelSwitch.Parse(settings.LogLevel, settings.Debug));
+        var logs = new DaemonLoggerProvider(level, settings.LogFormat);
+        var logger = logs.CreateLogger("Moat.Daemon");
+        var notify = SdNotify.FromEnvironment();
+        // dockerd forces umask 0022 so that files and directories it creates are not group/world writable.
+        Moat.Linux.Libc.umask(0b000_010_010);
 
-        var server = new ServerIdentity(EngineVersion, "moat");
-        var routes = new RouteTable();
-        SystemRoutes.Map(routes, server);
-
-        builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(server);
-        builder.Services.AddSingleton(routes);
-        builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
-        builder.Services.AddSingleton<ApiPipeline>();
-
-        builder.WebHost.UseKestrel(k =>
+        PidFile pidFile;
+        ListenerSet listeners;
+        try
         {
-            k.AddServerHeader = false;
-            foreach (var host in settings.Hosts)
-            {
-                if (host.StartsWith("unix://", StringComparison.Ordinal))
-                {
-                    string path = host["unix://".Length..];
-                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    if (File.Exists(path)) File.Delete(path);
-                    k.ListenUnixSocket(path);
-                }
-                else if (host.StartsWith("tcp://", StringComparison.Ordinal))
-                {
-                    var uri = new Uri(host.Replace("tcp://", "http://"));
-                    k.Listen(System.Net.IPAddress.Parse(uri.Host == "localhost" ? "127.0.0.1" : uri.Host), uri.Port);
-                }
-            }
-        });
+            pidFile = PidFile.Create(settings.PidFile);
+        }
+        catch (ConfigurationException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return e.ExitCode;
+        }
+        try
+        {
+            listeners = ListenerSet.Create(settings, logger, SystemdActivation.TakeListenFds());
+        }
+        catch (ConfigurationException e)
+        {
+            pidFile.Dispose();
+            Console.Error.WriteLine(e.Message);
+            return e.ExitCode;
+        }
 
-        var app = builder.Build();
-        var pipeline = app.Services.GetRequiredService<ApiPipeline>();
-        app.Run(pipeline.InvokeAsync);
-        await app.RunAsync();
-        return 0;
+        try
+        {
+            // The empty builder: no appsettings.json watchers, environment scans or default providers to pay for at
+            // start-up; moatd's configuration is flags + daemon.json (DaemonSettings), nothing else.
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            builder.WebHost.UseKestrelCore();
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+
+            var server = new ServerIdentity(EngineVersion, "moat");
+            var routes = new RouteTable();
+            SystemRoutes.Map(routes, server);
+
+            var holder = new SettingsHolder(settings);
+            builder.Services.AddSingleton(settings);
+            builder.Services.AddSingleton(holder);
+            builder.Services.AddSingleton(server);
+            builder.Services.AddSingleton(routes);
+            builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
+            builder.Services.AddSingleton<ApiPipeline>();
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton<EventBus>();
+            builder.Services.AddSingleton(new DaemonIdentity(EngineId.LoadOrCreate(settings.DataRoot)));
+
+            builder.Services.AddSingleton(level);
+            builder.Services.AddSingleton(notify);
+            builder.Services.AddSingleton(listeners);
+            builder.Services.AddSingleton<IInfoContributor, ListenerInfoContributor>();
+            builder.Services.AddSingleton(sp => new ConfigReloader(
+                holder, reload, listeners.Tls, sp.GetRequiredService<EventBus>(), sp.GetRequiredService<DaemonIdentity>(),
+                notify, level, sp.GetRequiredService<ILogger<ConfigReloader>>()));
+            builder.Services.AddSingleton<IHostLifetime>(sp => new DaemonLifetime(
+                sp.GetRequiredService<IHostApplicationLifetime>(), notify,
+                () => sp.GetRequiredService<ConfigReloader>().ReloadAsync(), sp.GetRequiredService<ILogger<DaemonLifetime>>()));
+            builder.Services.AddHostedService<TlsFileWatcher>();
+
+            builder.WebHost.UseKestrel(k =>
+            {
+                k.AddServerHeader = false;
+                listeners.Configure(k);
+            });
+
+            var app = builder.Build();
+            var pipeline = app.Services.GetRequiredService<ApiPipeline>();
+            app.Run(pipeline.InvokeAsync);
+
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
+            {
+                Console.Error.WriteLine($"failed to start daemon: {e.Message}");
+                return 1;
+            }
+            notify.Ready();
+            Log.Initialized(logger);
+            await app.WaitForShutdownAsync();
+            notify.Stopping();
+            await app.DisposeAsync();
+            Log.Stopped(logger);
+            return 0;
+        }
+        finally
+        {
+            listeners.Dispose();
+            pidFile.Dispose();
+            logs.Dispose();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Daemon has completed initialization")]
+        public static partial void Initialized(ILogger logger);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Daemon shutdown complete")]
+        public static partial void Stopped(ILogger logger);
     }
 }

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Moat benchmarks: prints one table row per metric with its target. Run with `make bench` (builds dist/ first).
+#
+# Extending: write a function that prints a number, then add one `row` line at the bottom:
+#   row "<metric>" "<value>" "<unit>" "<le|ge>" "<target>"
+# le = value must be <= target (times, memory), ge = value must be >= target (throughput).
+# BENCH_SECONDS (default 5) sets the length of each load run. Exit status is 1 when a target is missed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DIST=${MOAT_DIST:-$ROOT/dist}
+SECONDS_PER_RUN=${BENCH_SECONDS:-5}
+WORK=$(mktemp -d /tmp/moat-bench.XXXXXX)
+DAEMON_PID=
+cleanup() { rm -rf "$WORK"; }
+trap cleanup EXIT
+
+dotnet build bench/Moat.Bench -c Release -o obj/bench --nologo -v quiet >/dev/null || { echo "building the load generator failed" >&2; exit 1; }
+BENCH="dotnet $ROOT/obj/bench/moat-bench.dll"
+
+moatd_args() { # $1 = dir
+  echo "--data-root $1/data --exec-root $1/exec --pidfile $1/moatd.pid"
+}
+
+# Starts moatd in the background with the given extra args and waits for /_ping on its socket. Metrics run in
+# $(…) subshells, so each metric that starts a daemon stops it itself with stop_daemon.
+start_daemon() { # $1 = dir, rest = args
+  local dir=$1; shift
+  mkdir -p "$dir"
+  "$DIST/moatd" -H "unix://$dir/docker.sock" $(moatd_args "$dir") "$@" >"$dir/log" 2>&1 &
+  DAEMON_PID=$!
+  $BENCH wait "$dir/docker.sock" && return 0
+  echo "moatd did not start: $(cat "$dir/log")" >&2
+  stop_daemon
+  return 1
+}
+
+stop_daemon() {
+  [[ -n "$DAEMON_PID" ]] || return 0
+  kill "$DAEMON_PID" 2>/dev/null
+  wait "$DAEMON_PID" 2>/dev/null
+  DAEMON_PID=
+}
+
+make_pki() { # $1 = dir; CA, server (127.0.0.1/localhost) and client certificates
+  local d=$1
+  mkdir -p "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ca-key.pem" -out "$d/ca.pem" -days 2 -subj /CN=bench-ca 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/server-key.pem" -out "$d/server.csr" -subj /CN=localhost 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$d/server.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -set_serial 1 -days 2 -extfile "$d/server.ext" -out "$d/server-cert.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/key.pem" -out "$d/client.csr" -subj /CN=bench 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >"$d/client.ext"
+  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -set_serial 2 -days 2 -extfile "$d/client.ext" -out "$d/cert.pem" 2>/dev/null
+}
+
+free_port() { $BENCH port; }
+
+# --- metrics -----------------------------------------------------------------------------------------------
+
+bench_start_ms() {
+  local d=$WORK/start
+  mkdir -p "$d"
+  $BENCH start 15 "$d/docker.sock" -- "$DIST/moatd" -H "unix://$d/docker.sock" $(moatd_args "$d")
+}
+
+bench_idle_rss_mib() {
+  local d=$WORK/rss
+  mkdir -p "$d"
+  local kib
+  kib=$($BENCH rss "$d/docker.sock" 2000 -- "$DIST/moatd" -H "unix://$d/docker.sock" $(moatd_args "$d")) || return 1
+  awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
+bench_unix_rps() {
+  local d=$WORK/unix
+  start_daemon "$d" || return 1
+  $BENCH load unix "$d/docker.sock" 8 "$SECONDS_PER_RUN"
+  stop_daemon
+}
+
+bench_mtls_rps() {
+  local d=$WORK/mtls port
+  port=$(free_port)
+  make_pki "$d/pki"
+  start_daemon "$d" -H "tcp://127.0.0.1:$port" --tlsverify --tlscacert "$d/pki/ca.pem" --tlscert "$d/pki/server-cert.pem" --tlskey "$d/pki/server-key.pem" || return 1
+  $BENCH load tls "$port" "$d/pki/ca.pem" "$d/pki/cert.pem" "$d/pki/key.pem" 8 "$SECONDS_PER_RUN"
+  stop_daemon
+}
+
+# --- table -------------------------------------------------------------------------------------------------
+
+failed=0
+printf '%-34s %12s %-6s %14s  %s\n' "metric" "value" "unit" "target" "result"
+row() { # name value unit cmp target
+  local name=$1 value=$2 unit=$3 cmp=$4 target=$5 verdict
+  if [[ -z "$value" ]]; then verdict="ERROR"; failed=1
+  elif awk -v v="$value" -v t="$target" -v c="$cmp" 'BEGIN { exit !((c == "le") ? (v <= t) : (v >= t)) }'; then verdict="ok"
+  else verdict="MISSED"; failed=1; fi
+  local sign; [[ $cmp == le ]] && sign="<=" || sign=">="
+  printf '%-34s %12s %-6s %14s  %s\n' "$name" "${value:-n/a}" "$unit" "$sign $target" "$verdict"
+}
+
+row "start to first /_ping (median/15)" "$(bench_start_ms)" "ms" le 60
+row "idle RSS 2 s after ready" "$(bench_idle_rss_mib)" "MiB" le 25
+row "/_ping over unix, 8 keep-alive" "$(bench_unix_rps)" "req/s" ge 25800
+row "/_ping over mTLS, 8 keep-alive" "$(bench_mtls_rps)" "req/s" ge 11400
+# Other areas add their rows here.
+
+exit $failed

@@ -1,0 +1,10 @@
+using Moat.Api.Contracts.SystemInfo;
+using Moat.Api.SystemInfo;
+
+namespace Moat.Daemon.Listeners;
+
+/// <summary>Adds dockerd's `API is accessible on …` notices for TCP listeners that do not verify clients to /info.</summary>
+public sealed class ListenerInfoContributor(ListenerSet listeners) : IInfoContributor
+{
+    public void Contribute(SystemInfoResponse info) => info.Warnings.AddRange(listeners.InfoWarnings);
+}

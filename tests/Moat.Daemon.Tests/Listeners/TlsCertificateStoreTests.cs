@@ -1,0 +1,164 @@
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Moat.Daemon.Configuration;
+using Moat.Daemon.Hosting.Logging;
+using Moat.Daemon.Listeners;
+
+namespace Moat.Daemon.Tests.Listeners;
+
+public sealed class TlsCertificateStoreTests : IDisposable
+{
+    private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
+    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("moat-tls-").FullName;
+    private readonly X509Certificate2 _ca = MakeCa("Test CA");
+    private readonly StringWriter _log = new();
+
+    private static X509Certificate2 MakeCa(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(30));
+    }
+
+    private static X509Certificate2 Issue(X509Certificate2 ca, string cn, Oid? eku, DateTimeOffset? notAfter = null, byte serial = 1, bool san = false)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={cn}", key, HashAlgorithmName.SHA256);
+        if (eku is not null) request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([eku], false));
+        if (san)
+        {
+            var sans = new SubjectAlternativeNameBuilder();
+            sans.AddDnsName("localhost");
+            request.CertificateExtensions.Add(sans.Build());
+        }
+        using var caKey = ca.GetECDsaPrivateKey()!;
+        var after = notAfter ?? DateTimeOffset.UtcNow.AddDays(10);
+        var cert = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), after.AddDays(-20), after, [serial]);
+        return cert.CopyWithPrivateKey(key);
+    }
+
+    private DaemonSettings Files(X509Certificate2 server, bool verify = true, string? caPem = null)
+    {
+        string cert = Path.Combine(_dir, "server-cert.pem"), key = Path.Combine(_dir, "server-key.pem"), ca = Path.Combine(_dir, "ca.pem");
+        File.WriteAllText(cert, server.ExportCertificatePem());
+        File.WriteAllText(key, server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(ca, caPem ?? _ca.ExportCertificatePem());
+        return new DaemonSettings { Tls = true, TlsVerify = verify, TlsCert = cert, TlsKey = key, TlsCaCert = ca };
+    }
+
+    private TlsCertificateStore Store(DaemonSettings settings) =>
+        new(settings, new DaemonLoggerProvider(new LogLevelSwitch(LogLevel.Information), "text", _log).CreateLogger("Moat.Test"));
+
+    private X509Certificate2Collection Cas => [_ca];
+
+    [Fact]
+    public void ValidateClient_ClientAuthFromOurCa_IsAccepted()
+    {
+        Assert.True(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "alice", ClientAuth), null));
+    }
+
+    [Fact]
+    public void ValidateClient_NoEku_IsAccepted()
+    {
+        Assert.True(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "bob", null), null));
+    }
+
+    [Fact]
+    public void ValidateClient_ServerAuthOnly_IsRefused()
+    {
+        Assert.False(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "server", ServerAuth), null));
+    }
+
+    [Fact]
+    public void ValidateClient_OtherCa_IsRefused()
+    {
+        var rogue = MakeCa("Rogue CA");
+        Assert.False(TlsCertificateStore.ValidateClient(Cas, Issue(rogue, "mallory", ClientAuth), null));
+    }
+
+    [Fact]
+    public void ValidateClient_Expired_IsRefused()
+    {
+        Assert.False(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "old", ClientAuth, DateTimeOffset.UtcNow.AddDays(-1)), null));
+    }
+
+    [Fact]
+    public void ValidateClient_NoCertificate_IsRefused()
+    {
+        Assert.False(TlsCertificateStore.ValidateClient(Cas, null, null));
+    }
+
+    [Fact]
+    public void ServerOptions_FollowPolicy()
+    {
+        var store = Store(Files(Issue(_ca, "localhost", ServerAuth, san: true)));
+
+        var options = store.CreateServerOptions();
+
+        Assert.True(options.ClientCertificateRequired);
+        Assert.Equal(SslProtocols.Tls12 | SslProtocols.Tls13, options.EnabledSslProtocols);
+        Assert.Equal(["http/1.1"], options.ApplicationProtocols!.Select(p => p.ToString()));
+        Assert.DoesNotContain(TlsCertificateStore.CipherSuites.AllowedCipherSuites!, s => s.ToString().Contains("CBC"));
+        Assert.Equal(SslProtocols.Tls13, TlsCertificateStore.Protocols("1.3"));
+    }
+
+    [Fact]
+    public void ServerAuthOnly_DoesNotReadCa()
+    {
+        var settings = Files(Issue(_ca, "localhost", ServerAuth), verify: false, caPem: "garbage");
+
+        var store = Store(settings);
+
+        Assert.False(store.CreateServerOptions().ClientCertificateRequired);
+        Assert.Null(store.Current.ClientCas);
+    }
+
+    [Fact]
+    public void Load_MissingCert_HasDockerdsText()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Moat.Daemon.Listeners.TlsMaterial.Load("", "", null, false));
+        Assert.Equal("invalid TLS configuration: could not load X509 key pair (cert: \"\", key: \"\"): open : no such file or directory", e.Message);
+    }
+
+    [Fact]
+    public void Load_BadCa_HasDockerdsText()
+    {
+        var settings = Files(Issue(_ca, "localhost", ServerAuth), caPem: "garbage");
+        var e = Assert.Throws<ConfigurationException>(() => Store(settings));
+        Assert.Equal($"invalid TLS configuration: failed to append certificates from PEM file: \"{settings.TlsCaCert}\"", e.Message);
+    }
+
+    [Fact]
+    public void Load_MissingCa_HasDockerdsText()
+    {
+        var settings = Files(Issue(_ca, "localhost", ServerAuth)) with { TlsCaCert = Path.Combine(_dir, "nope.pem") };
+        var e = Assert.Throws<ConfigurationException>(() => Store(settings));
+        Assert.Equal($"invalid TLS configuration: could not read CA certificate \"{settings.TlsCaCert}\": open {settings.TlsCaCert}: no such file or directory", e.Message);
+    }
+
+    [Fact]
+    public void Reload_NewFiles_SwapsCertificate_BrokenFiles_KeepOld()
+    {
+        var settings = Files(Issue(_ca, "localhost", ServerAuth, serial: 1));
+        var store = Store(settings);
+        Assert.Equal("01", store.Current.Certificate.SerialNumber);
+
+        Files(Issue(_ca, "localhost", ServerAuth, serial: 2));
+        Assert.True(store.ReloadIfChanged(settings));
+        Assert.Equal("02", store.Current.Certificate.SerialNumber);
+        Assert.False(store.ReloadIfChanged(settings));
+
+        File.WriteAllText(settings.TlsCert!, "broken, and a different size");
+        Assert.False(store.Reload(settings, "test"));
+        Assert.Equal("02", store.Current.Certificate.SerialNumber);
+        Assert.Contains("TLS certificates not reloaded, keeping the current ones", _log.ToString());
+    }
+
+    public void Dispose() => Directory.Delete(_dir, true);
+}
