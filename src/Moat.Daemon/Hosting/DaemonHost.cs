@@ -33,6 +33,7 @@ public static class DaemonHost
         builder.Services.AddSingleton(routes);
         builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
         builder.Services.AddSingleton<ApiPipeline>();
+        builder.Services.AddMoatSystemInfo(settings.ToDaemonFacts());
 
         builder.WebHost.UseKestrel(k =>
         {
