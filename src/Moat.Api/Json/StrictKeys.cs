@@ -91,10 +91,23 @@ internal static class StrictKeys
         }
     }
 
-    /// <summary>Case fold covering both Go's simple folding and .NET's upper-casing comparison.</summary>
+    /// <summary>
+    /// Case fold covering both Go's simple folding and .NET's ordinal upper-casing. .NET leaves out the
+    /// mappings that cross into ASCII or between scripts; Go's folding orbits include them, so they are listed.
+    /// </summary>
     internal static string Fold(string name) => string.Create(name.Length, name, static (span, s) =>
     {
         for (int i = 0; i < s.Length; i++)
-            span[i] = char.ToLowerInvariant(char.ToUpperInvariant(char.ToLowerInvariant(s[i])));
+        {
+            span[i] = s[i] switch
+            {
+                '\u017F' => 's', // ſ long s
+                '\u0131' => 'i', // ı dotless i (.NET upper-cases it to I)
+                '\u212A' => 'k', // Kelvin sign
+                '\u212B' => '\u00E5', // Angstrom sign → å
+                '\u00B5' => '\u03BC', // micro sign → μ
+                var c => char.ToLowerInvariant(char.ToUpperInvariant(char.ToLowerInvariant(c))),
+            };
+        }
     });
 }

@@ -86,11 +86,13 @@ public sealed class ApiServer : IAsyncDisposable
     /// <summary>Sends <paramref name="request"/> verbatim on a fresh connection and reads until the server closes it (or the timeout).</summary>
     public async Task<RawResponse> RawAsync(string request, TimeSpan? timeout = null) => await RawAsync(Encoding.UTF8.GetBytes(request), timeout);
 
-    public async Task<RawResponse> RawAsync(byte[] request, TimeSpan? timeout = null)
+    /// <param name="closeSend">Shut down the sending side after the request (the client "hangs up" on its body).</param>
+    public async Task<RawResponse> RawAsync(byte[] request, TimeSpan? timeout = null, bool closeSend = false)
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath));
         await socket.SendAsync(request);
+        if (closeSend) socket.Shutdown(SocketShutdown.Send);
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
         var received = new MemoryStream();
         var buffer = new byte[8192];
