@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Moat.Api.Routing;
 using Moat.Api.Tests.Infrastructure;
@@ -50,6 +51,7 @@ public sealed class ApiPipelineTests : IAsyncLifetime
         "notmodified" => new NotModifiedException(),
         "unavailable" => new UnavailableException("later"),
         "unsupported" => new UnsupportedException("not implemented"),
+        "kestrel" => new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge),
         _ => (Exception)new InvalidOperationException("secret internal detail"),
     });
 
@@ -242,6 +244,36 @@ public sealed class ApiPipelineTests : IAsyncLifetime
         Assert.Equal("application/json", response.Header("Content-Type"));
         Assert.Equal(message, Message(response));
         Assert.EndsWith("}\n", response.Body);
+    }
+
+    [Fact]
+    public async Task KestrelBadRequest_KeepsItsStatus_NotA500()
+    {
+        var response = await _server.RequestAsync("GET", "/test/throw/kestrel");
+
+        Assert.Equal(413, response.Status);
+        Assert.Equal("Request body too large.", Message(response));
+        Assert.DoesNotContain(_server.Logs.Lines, l => l.Level >= LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task CallerResolver_SetsCallerBeforeAuthorizationAndLogging()
+    {
+        await using var server = await ApiServer.StartAsync(
+            routes => routes.MapGet("/whoami", "test.whoami", r => Text(r, r.Caller.User)),
+            services => services.AddSingleton<Moat.Api.Security.ICallerResolver, FixedCaller>());
+
+        var response = await server.RequestAsync("GET", "/whoami");
+
+        Assert.Equal("alice", response.Body);
+        await WaitForAsync(() => Task.FromResult(server.Logs.Lines.Any(l => l.EventId.Id == 1000)));
+        Assert.Contains("caller=alice transport=tls", Assert.Single(server.Logs.Lines, l => l.EventId.Id == 1000).Message);
+    }
+
+    private sealed class FixedCaller : Moat.Api.Security.ICallerResolver
+    {
+        public ValueTask<Moat.Security.Identity.Caller> ResolveAsync(HttpContext http) =>
+            ValueTask.FromResult(new Moat.Security.Identity.Caller { User = "alice", Transport = "tls", Method = Moat.Security.Identity.AuthMethod.Tls });
     }
 
     [Fact]

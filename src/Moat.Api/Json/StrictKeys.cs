@@ -30,6 +30,11 @@ internal static class StrictKeys
         {
             throw new InvalidArgumentException($"invalid JSON: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // GetString on a key that is not valid UTF-8.
+            throw new InvalidArgumentException($"invalid JSON: {e.Message}", e);
+        }
     }
 
     private static void ScanValue(ref Utf8JsonReader reader, JsonTypeInfo? info, string path)

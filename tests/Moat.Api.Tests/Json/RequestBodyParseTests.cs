@@ -137,6 +137,21 @@ public sealed class RequestBodyParseTests
         Assert.StartsWith("invalid JSON: ", Refusal(json));
     }
 
+    [Theory]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)':', (byte)'1', (byte)'}' })]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'I', (byte)'m', (byte)'a', (byte)'g', (byte)'e', (byte)'"', (byte)':', (byte)'"', 0xC3, (byte)'"', (byte)'}' })]
+    public void Parse_InvalidUtf8_IsInvalidJson(byte[] body)
+    {
+        var e = Assert.Throws<InvalidArgumentException>(() => RequestBody.Parse(body, TestJsonContext.Default.TestCreateBody));
+        Assert.StartsWith("invalid JSON: ", e.Message);
+    }
+
+    [Fact]
+    public void Parse_EscapedKeys_CompareDecoded()
+    {
+        Assert.Contains("duplicate key", Refusal("""{"Image":"a","\u0049mage":"b"}"""));
+    }
+
     [Fact]
     public void Parse_TooDeep_Refused()
     {
