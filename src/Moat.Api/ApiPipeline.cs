@@ -59,7 +59,14 @@ public sealed partial class ApiPipeline
         }
         catch (Exception e)
         {
-            status = await ErrorResponseWriter.WriteAsync(http, e, _logger);
+            try
+            {
+                status = await ErrorResponseWriter.WriteAsync(http, e, _logger);
+            }
+            catch (Exception inner) when (ErrorResponseWriter.IsClientGone(http, inner))
+            {
+                status = 0;
+            }
         }
         finally
         {

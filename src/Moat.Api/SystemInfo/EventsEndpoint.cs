@@ -26,6 +26,7 @@ namespace Moat.Api.SystemInfo;
 public static class EventsEndpoint
 {
     private static readonly ApiVersion ImageCreateEvents = new(1, 46);
+    private static readonly TimeSpan MaxWait = TimeSpan.FromDays(30);
 
     public static async Task HandleAsync(ApiRequest request)
     {
@@ -68,7 +69,8 @@ public static class EventsEndpoint
 
         if (until is not null && until < now) return;
 
-        using var deadline = until is null ? null : new CancellationTokenSource(until.Value - now, time);
+        // A timer cannot wait longer than ~49 days; an `until` beyond MaxWait simply streams until the client leaves.
+        using var deadline = until is null || until.Value - now > MaxWait ? null : new CancellationTokenSource(until.Value - now, time);
         using var linked = deadline is null
             ? CancellationTokenSource.CreateLinkedTokenSource(request.Aborted)
             : CancellationTokenSource.CreateLinkedTokenSource(request.Aborted, deadline.Token);

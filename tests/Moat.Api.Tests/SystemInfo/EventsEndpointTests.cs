@@ -115,6 +115,20 @@ public sealed class EventsEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_UntilFarInFuture_StreamsLive()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/events?until=32503680000");
+        using var response = await _server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Token));
+
+        _bus.Publish("volume", "create", "far");
+        var e = JsonDocument.Parse((await reader.ReadLineAsync(Token).AsTask().WaitAsync(TimeSpan.FromSeconds(10), Token))!).RootElement;
+
+        Assert.Equal("far", e.GetProperty("Actor").GetProperty("ID").GetString());
+    }
+
+    [Fact]
     public async Task Events_NoSinceNoUntil_NoHistory()
     {
         _bus.Publish("volume", "create", "before");
