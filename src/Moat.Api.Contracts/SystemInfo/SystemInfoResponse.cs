@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace Moat.Api.Contracts.SystemInfo;
 
-/// <summary>GET /info, shaped as dockerd's system.Info (the CLI's `docker info` template reads these names).</summary>
+/// <summary>
+/// GET /info, shaped as dockerd's system.Info (api/types/system/info.go): the CLI's `docker info` and its
+/// --format templates read these names. Fields Go marks omitempty are omitted when empty here too.
+/// </summary>
 public sealed class SystemInfoResponse
 {
     public string ID { get; set; } = "";
@@ -13,10 +16,15 @@ public sealed class SystemInfoResponse
     public int Images { get; set; }
     public string Driver { get; set; } = "";
     public List<string[]> DriverStatus { get; set; } = [];
+    /// <summary>Extra [name, value] lines printed under the storage driver's (Go: SystemStatus, omitempty).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string[]>? SystemStatus { get; set; }
     public string DockerRootDir { get; set; } = "";
     public PluginsInfo Plugins { get; set; } = new();
     public bool MemoryLimit { get; set; }
     public bool SwapLimit { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool KernelMemoryTCP { get; set; }
     public bool CpuCfsPeriod { get; set; }
     public bool CpuCfsQuota { get; set; }
     public bool CPUShares { get; set; }
@@ -24,6 +32,11 @@ public sealed class SystemInfoResponse
     public bool PidsLimit { get; set; }
     public bool OomKillDisable { get; set; }
     public bool IPv4Forwarding { get; set; }
+    /// <summary>Only sent to clients older than API 1.50 (always false there, as dockerd).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? BridgeNfIptables { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? BridgeNfIp6tables { get; set; }
     public bool Debug { get; set; }
     public int NFd { get; set; }
     public int NGoroutines { get; set; }
@@ -41,6 +54,7 @@ public sealed class SystemInfoResponse
     public long MemTotal { get; set; }
     public string IndexServerAddress { get; set; } = "https://index.docker.io/v1/";
     public RegistryConfigInfo RegistryConfig { get; set; } = new();
+    public List<GenericResource>? GenericResources { get; set; }
     public string HttpProxy { get; set; } = "";
     public string HttpsProxy { get; set; } = "";
     public string NoProxy { get; set; } = "";
@@ -58,8 +72,70 @@ public sealed class SystemInfoResponse
     public CommitInfo RuncCommit { get; set; } = new();
     public CommitInfo InitCommit { get; set; } = new();
     public List<string> SecurityOptions { get; set; } = [];
-    public List<string> CDISpecDirs { get; set; } = [];
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ProductLicense { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<AddressPool>? DefaultAddressPools { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public FirewallInfo? FirewallBackend { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<DeviceInfo>? DiscoveredDevices { get; set; }
     public List<string> Warnings { get; set; } = [];
+    public List<string> CDISpecDirs { get; set; } = [];
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ContainerdInfo? Containerd { get; set; }
+}
+
+public sealed class GenericResource
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NamedGenericResource? NamedResourceSpec { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DiscreteGenericResource? DiscreteResourceSpec { get; set; }
+}
+
+public sealed class NamedGenericResource
+{
+    public string Kind { get; set; } = "";
+    public string Value { get; set; } = "";
+}
+
+public sealed class DiscreteGenericResource
+{
+    public string Kind { get; set; } = "";
+    public long Value { get; set; }
+}
+
+public sealed class AddressPool
+{
+    public string Base { get; set; } = "";
+    public int Size { get; set; }
+}
+
+public sealed class FirewallInfo
+{
+    public string Driver { get; set; } = "";
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string[]>? Info { get; set; }
+}
+
+public sealed class DeviceInfo
+{
+    public string Source { get; set; } = "";
+    public string ID { get; set; } = "";
+}
+
+public sealed class ContainerdInfo
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Address { get; set; }
+    public ContainerdNamespaces Namespaces { get; set; } = new();
+}
+
+public sealed class ContainerdNamespaces
+{
+    public string Containers { get; set; } = "";
+    public string Plugins { get; set; } = "";
 }
 
 public sealed class PluginsInfo
@@ -92,6 +168,10 @@ public sealed class RuntimeInfo
     [JsonPropertyName("runtimeArgs")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<string>? RuntimeArgs { get; set; }
+    /// <summary>Runtime-specific facts (API 1.44+; omitted for older clients).</summary>
+    [JsonPropertyName("status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? Status { get; set; }
 }
 
 public sealed class SwarmInfo
@@ -101,10 +181,25 @@ public sealed class SwarmInfo
     public string LocalNodeState { get; set; } = "inactive";
     public bool ControlAvailable { get; set; }
     public string Error { get; set; } = "";
-    public List<string>? RemoteManagers { get; set; }
+    public List<SwarmPeer>? RemoteManagers { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Nodes { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Managers { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? Warnings { get; set; }
+}
+
+public sealed class SwarmPeer
+{
+    public string NodeID { get; set; } = "";
+    public string Addr { get; set; } = "";
 }
 
 public sealed class CommitInfo
 {
     public string ID { get; set; } = "";
+    /// <summary>Sent (equal to ID) only to clients older than API 1.49, as dockerd.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Expected { get; set; }
 }

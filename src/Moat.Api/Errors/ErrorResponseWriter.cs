@@ -6,7 +6,11 @@ using Moat.Engine.Errors;
 
 namespace Moat.Api.Errors;
 
-/// <summary>The one place an exception becomes an HTTP status and a Docker-format body.</summary>
+/// <summary>
+/// The one place an exception becomes an HTTP status and a Docker-format body (<c>{"message":"…"}</c>).
+/// Categories pick the status (moby's httpstatus.FromError); anything that is not a <see cref="MoatException"/>
+/// is a bug: 500 with a correlation id, the details go to the log only.
+/// </summary>
 public static partial class ErrorResponseWriter
 {
     public static int StatusFor(ErrorCategory category) => category switch
@@ -22,32 +26,53 @@ public static partial class ErrorResponseWriter
         _ => StatusCodes.Status500InternalServerError,
     };
 
-    /// <summary>Writes the error if the response has not started; otherwise aborts the connection (the client sees a cut stream).</summary>
-    public static async Task WriteAsync(HttpContext http, Exception exception, ILogger logger)
+    /// <summary>
+    /// True when the exception only says that the client went away (request aborted, connection reset):
+    /// a cancellation, not an error; nothing is answered or logged.
+    /// </summary>
+    public static bool IsClientGone(HttpContext http, Exception exception) =>
+        http.RequestAborted.IsCancellationRequested && exception is OperationCanceledException or IOException
+        || exception is Microsoft.AspNetCore.Connections.ConnectionResetException;
+
+    /// <summary>
+    /// Writes the error if the response has not started; otherwise aborts the connection, so the client sees
+    /// a cut stream rather than a success followed by garbage. Returns the status (0 when aborted).
+    /// </summary>
+    public static async Task<int> WriteAsync(HttpContext http, Exception exception, ILogger logger)
     {
         int status;
         string message;
-        if (exception is MoatException moat)
+        switch (exception)
         {
-            status = StatusFor(moat.Category);
-            message = moat.Message;
-        }
-        else
-        {
-            string correlation = http.TraceIdentifier;
-            LogUnexpected(logger, exception, http.Request.Method, http.Request.Path.Value ?? "", correlation);
-            status = StatusCodes.Status500InternalServerError;
-            message = $"internal error (correlation id {correlation})";
+            case MoatException moat:
+                status = StatusFor(moat.Category);
+                message = moat.Message;
+                break;
+            case BadHttpRequestException bad:
+                // Kestrel's own verdicts on the request (body larger than its limit, body shorter than its
+                // Content-Length, malformed chunking): the client's fault, with Kestrel's status (400/413/…).
+                status = bad.StatusCode;
+                message = bad.Message;
+                break;
+            default:
+                string correlation = http.TraceIdentifier;
+                LogUnexpected(logger, exception, http.Request.Method, http.Request.Path.Value ?? "", correlation);
+                status = StatusCodes.Status500InternalServerError;
+                message = $"internal error (correlation id {correlation})";
+                break;
         }
 
         if (http.Response.HasStarted)
         {
             http.Abort();
-            return;
+            return 0;
         }
+        http.Response.Headers.Remove("Content-Disposition");
         await WriteMessageAsync(http, status, message);
+        return status;
     }
 
+    /// <summary>Writes <c>{"message":…}</c> with a trailing newline, as Go's json.Encoder does (304 has no body).</summary>
     public static async Task WriteMessageAsync(HttpContext http, int status, string message)
     {
         http.Response.StatusCode = status;
@@ -62,7 +87,20 @@ public static partial class ErrorResponseWriter
         }
         buffer.Write("\n"u8);
         http.Response.ContentLength = buffer.WrittenCount;
+        if (HttpMethods.IsHead(http.Request.Method)) return;
         await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
+    }
+
+    /// <summary>Go's http.Error: plain text plus newline; dockerd uses it for errors to API clients older than 1.24.</summary>
+    public static async Task WritePlainAsync(HttpContext http, int status, string message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        http.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        byte[] body = System.Text.Encoding.UTF8.GetBytes(message + "\n");
+        http.Response.ContentLength = body.Length;
+        if (HttpMethods.IsHead(http.Request.Method)) return;
+        await http.Response.Body.WriteAsync(body, http.RequestAborted);
     }
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path} (correlation id {CorrelationId})")]

@@ -32,5 +32,6 @@ public sealed class ApiRequest
     public string? Resource { get; set; }
 
     public string Value(string name) => Values[name];
-    public string? Query(string name) => Http.Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
+    /// <summary>The first value of a query parameter, as Go's <c>r.Form.Get</c> (repeated parameters are not joined).</summary>
+    public string? Query(string name) => Http.Request.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;
 }

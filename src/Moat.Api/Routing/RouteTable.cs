@@ -23,14 +23,15 @@ public sealed class RouteTable
     public Route MapDelete(string template, string action, ApiHandler handler) => Map("DELETE", template, action, handler);
     public Route MapHead(string template, string action, ApiHandler handler) => Map("HEAD", template, action, handler);
 
-    /// <summary>Finds the route for a cleaned, unversioned path. HEAD falls back to GET as in Go's router when no HEAD route exists.</summary>
+    /// <summary>
+    /// Finds the route for a cleaned, unversioned path. Methods match exactly, as in dockerd (gorilla's
+    /// method-not-allowed handler is its 404): HEAD runs only where a HEAD route is mapped. A trailing slash
+    /// is an empty last segment and so matches no literal or parameter (404, as dockerd).
+    /// </summary>
     public Route? Match(string method, string path, out Dictionary<string, string> values)
     {
-        var segments = path.Trim('/').Split('/');
-        var route = MatchExact(method, segments, out values);
-        if (route is null && method == "HEAD")
-            route = MatchExact("GET", segments, out values);
-        return route;
+        var segments = (path.StartsWith('/') ? path[1..] : path).Split('/');
+        return MatchExact(method, segments, out values);
     }
 
     private Route? MatchExact(string method, string[] segments, out Dictionary<string, string> values)

@@ -1,12 +1,16 @@
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Moat.Api.Contracts.SystemInfo;
 using Moat.Api.Routing;
 using Moat.Api.Versioning;
 
 namespace Moat.Api.SystemInfo;
 
-/// <summary>/_ping and /version: always allowed, so that the CLI's version negotiation never fails.</summary>
+/// <summary>
+/// The system routes: /_ping and /version (always allowed, so that the CLI's version negotiation never
+/// fails), /info, /events and /system/df (their services come from <see cref="SystemInfoServices.AddMoatSystemInfo"/>).
+/// </summary>
 public static class SystemRoutes
 {
     public static void Map(RouteTable routes, ServerIdentity server)
@@ -14,6 +18,15 @@ public static class SystemRoutes
         routes.MapGet("/_ping", "system.ping", Ping);
         routes.MapHead("/_ping", "system.ping", Ping);
         routes.MapGet("/version", "system.version", request => Version(request, server));
+        routes.MapGet("/info", "system.info", Info);
+        routes.MapGet("/events", "system.events", EventsEndpoint.HandleAsync);
+        routes.MapGet("/system/df", "system.df", SystemDfEndpoint.HandleAsync);
+    }
+
+    private static Task Info(ApiRequest request)
+    {
+        var info = request.Services.GetRequiredService<SystemInfoService>().Build(request.Version);
+        return ApiResults.JsonAsync(request.Http, info, SystemJsonContext.Default.SystemInfoResponse);
     }
 
     private static Task Ping(ApiRequest request)

@@ -78,6 +78,7 @@ public static partial class DaemonHost
             builder.Services.AddSingleton(routes);
             builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
             builder.Services.AddSingleton<ApiPipeline>();
+            builder.Services.AddMoatSystemInfo(settings.ToDaemonFacts());
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<EventBus>();
             builder.Services.AddSingleton(new DaemonIdentity(EngineId.LoadOrCreate(settings.DataRoot)));

@@ -3,13 +3,15 @@ using System.Threading.Channels;
 namespace Moat.Engine.Events;
 
 /// <summary>
-/// Fan-out of daemon events to /events subscribers, with a bounded in-memory history for `since`.
-/// Publishing never blocks: a subscriber that cannot keep up loses its oldest pending events.
+/// Fan-out of daemon events to /events subscribers, with a bounded in-memory history for `since`
+/// (dockerd keeps 256; we keep <see cref="HistoryLimit"/>). Publishing never blocks: a subscriber that
+/// cannot keep up loses its oldest pending events. Register one instance per daemon (singleton); every
+/// area publishes through it, e.g. <c>bus.Publish("container", "start", id, attributes, owner)</c>.
 /// </summary>
 public sealed class EventBus
 {
-    private const int HistoryLimit = 1024;
-    private const int SubscriberBuffer = 1024;
+    public const int HistoryLimit = 1024;
+    public const int SubscriberBuffer = 1024;
 
     private readonly object _gate = new();
     private readonly LinkedList<DockerEvent> _history = new();
@@ -21,9 +23,17 @@ public sealed class EventBus
         _time = time;
     }
 
+    /// <summary>Number of live subscriptions (docker info's EventsListeners).</summary>
+    public int SubscriberCount
+    {
+        get { lock (_gate) return _subscribers.Count; }
+    }
+
+    /// <summary>Publishes an event stamped with the current time; the attributes are copied, so callers may reuse theirs.</summary>
     public DockerEvent Publish(string type, string action, string actorId, IReadOnlyDictionary<string, string>? attributes = null, string? owner = null)
     {
-        var e = new DockerEvent(type, action, actorId, attributes ?? new Dictionary<string, string>(), _time.GetUtcNow()) { Owner = owner };
+        var copy = attributes is null ? new Dictionary<string, string>() : new Dictionary<string, string>(attributes);
+        var e = new DockerEvent(type, action, actorId, copy, _time.GetUtcNow()) { Owner = owner };
         Publish(e);
         return e;
     }
@@ -55,7 +65,10 @@ public sealed class EventBus
 
     private void Unsubscribe(Channel<DockerEvent> channel)
     {
-        lock (_gate) _subscribers.Remove(channel);
+        lock (_gate)
+        {
+            if (!_subscribers.Remove(channel)) return;
+        }
         channel.Writer.TryComplete();
     }
 

@@ -1,0 +1,60 @@
+namespace Moat.Api.SystemInfo;
+
+/// <summary>
+/// The daemon's stable ID (docker info "ID", the actor of daemon events): a UUID kept in
+/// data-root/engine-id, as dockerd. Created atomically on first use: written to a temp file, fsynced,
+/// then moved into place without overwriting, so two racing creators agree on the winner's ID.
+/// </summary>
+public static class EngineId
+{
+    public const string FileName = "engine-id";
+
+    public static string LoadOrCreate(string dataRoot)
+    {
+        string path = Path.Combine(dataRoot, FileName);
+        string? existing = TryRead(path);
+        if (existing is not null) return existing;
+
+        Directory.CreateDirectory(dataRoot);
+        string id = Guid.NewGuid().ToString();
+        string temp = Path.Combine(dataRoot, $".{FileName}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+            }))
+            {
+                stream.Write(System.Text.Encoding.ASCII.GetBytes(id));
+                stream.Flush(flushToDisk: true);
+            }
+            try
+            {
+                File.Move(temp, path, overwrite: TryRead(path) is null && File.Exists(path));
+            }
+            catch (IOException) when (TryRead(path) is not null)
+            {
+                // Another creator won the race: use its ID.
+            }
+            return TryRead(path) ?? id;
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>The stored ID, or null when the file is missing, empty or not a UUID (then it is replaced).</summary>
+    private static string? TryRead(string path)
+    {
+        try
+        {
+            string text = File.ReadAllText(path).Trim();
+            return Guid.TryParse(text, out _) ? text : null;
+        }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+    }
+}
