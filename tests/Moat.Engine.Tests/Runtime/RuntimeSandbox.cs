@@ -81,6 +81,13 @@ internal sealed class RuntimeSandbox : IAsyncDisposable
             string rootfs = Path.Combine(ContainerDir(id), "rootfs");
             RuntimeTestEnvironment.Run("umount", ["-l", rootfs]);
         }
+        // The shared parent cgroup goes once the last sandbox is done (rmdir fails while others still use it).
+        foreach (var controller in Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup") : [])
+        {
+            try { Directory.Delete(Path.Combine(controller, Options.CgroupParent.TrimStart('/'))); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
