@@ -382,6 +382,24 @@ public sealed class RuntimeServiceTests
     }
 
     [Fact]
+    public async Task CreateThenAttach_SeesOutputFromTheFirstByte()
+    {
+        await using var sandbox = new RuntimeSandbox();
+        string id = sandbox.NewId();
+        var config = new ContainerRuntimeConfig { Id = id, Args = ["/bin/echo", "first"] };
+        await sandbox.Service.PrepareAsync(config, new ContainerRootfs.Overlay([RuntimeTestEnvironment.BusyboxRootfs]), sandbox.ContainerDir(id), null, Ct);
+        int created = await sandbox.Service.CreateAsync(id, Ct);
+        Assert.Equal((RuntimeStatus.Created, created), await sandbox.Service.StateAsync(id, Ct));
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(sandbox.Service.AttachSocketPath(id)), Ct);
+        Assert.Equal(created, await sandbox.Service.StartAsync(id, Ct));
+        var buffer = new byte[64];
+        int n, total = 0;
+        while ((n = await socket.ReceiveAsync(buffer.AsMemory(total), SocketFlags.None, Ct)) > 0) total += n;
+        Assert.Equal(new byte[] { 1, 0, 0, 0, 0, 0, 0, 6 }.Concat("first\n"u8.ToArray()), buffer[..total]);
+    }
+
+    [Fact]
     public async Task Start_MissingCommand_ReportsTheRuntimeError()
     {
         await using var sandbox = new RuntimeSandbox();
