@@ -136,13 +136,6 @@ public sealed partial class RuntimeService
         await _runtimes.Get(record.Runtime).UpdateAsync(id, resources, cancellationToken);
     }
 
-    /// <summary>Starts an extra process in a running container (exec); returns its host pid.</summary>
-    public async Task<int> ExecAsync(string id, OciProcess process, string? consoleSocket, CancellationToken cancellationToken)
-    {
-        var record = Load(id);
-        return await _runtimes.Get(record.Runtime).ExecAsync(id, process, StateDir(id), consoleSocket, cancellationToken);
-    }
-
     /// <summary>The recorded exit, or null when the container has not exited.</summary>
     public ContainerExit? GetExit(string id)
     {
@@ -190,6 +183,7 @@ public sealed partial class RuntimeService
         await WaitForShimExitAsync(stateDir, TimeSpan.FromSeconds(10), cancellationToken);
         if (record.Overlay) Unmount(record.Rootfs);
         if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);
+        RemoveExecsOf(id);
         _records.TryRemove(id, out _);
         if (removeBundle && Directory.Exists(record.Bundle))
         {

@@ -400,6 +400,40 @@ public sealed class RuntimeServiceTests
     }
 
     [Fact]
+    public async Task Exec_RunsInTheContainerWithItsRestrictions()
+    {
+        await using var sandbox = new RuntimeSandbox();
+        var (id, _) = await sandbox.StartAsync("sleep 1000", c => c with { Hostname = "box" });
+        var process = sandbox.Service.BuildExecProcess(id, ["/bin/sh", "-c", "hostname; id -u; grep -E '^(CapEff|Seccomp):' /proc/self/status; echo bad >&2; exit 5"], ["X=1"], "app", "/tmp", terminal: false, privileged: false);
+        string execId = "e" + Guid.NewGuid().ToString("N");
+        var started = await sandbox.Service.ExecAsync(id, execId, process, openStdin: false, Ct);
+        Assert.True(started.Pid > 0);
+        // The output was held until this client attached, although the process may be long gone.
+        await Task.Delay(300, Ct);
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(started.AttachSocket), Ct);
+        var received = new MemoryStream();
+        var chunk = new byte[4096];
+        int n;
+        while ((n = await socket.ReceiveAsync(chunk, SocketFlags.None, Ct)) > 0) received.Write(chunk, 0, n);
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        byte[] all = received.ToArray();
+        for (int i = 0; i + 8 <= all.Length;)
+        {
+            int size = (all[i + 4] << 24) | (all[i + 5] << 16) | (all[i + 6] << 8) | all[i + 7];
+            (all[i] == 1 ? stdout : stderr).Append(System.Text.Encoding.UTF8.GetString(all, i + 8, size));
+            i += 8 + size;
+        }
+        Assert.Equal("box\n1000\nCapEff:\t0000000000000000\nSeccomp:\t2\n", stdout.ToString());
+        Assert.Equal("bad\n", stderr.ToString());
+        Assert.Equal(5, await sandbox.Service.WaitExecAsync(execId, Ct));
+        sandbox.Service.RemoveExec(execId);
+        Assert.False(Directory.Exists(sandbox.Service.ExecStateDir(execId)));
+        Assert.Equal(RuntimeStatus.Running, (await sandbox.Service.StateAsync(id, Ct)).Status);
+    }
+
+    [Fact]
     public async Task Start_MissingCommand_ReportsTheRuntimeError()
     {
         await using var sandbox = new RuntimeSandbox();
