@@ -96,6 +96,7 @@ public sealed partial class RuntimeService
         var record = Load(id);
         var runtime = _runtimes.Get(record.Runtime);
         var (status, _) = await StateAsync(id, cancellationToken);
+        if (status == RuntimeStatus.Stopped) return GetExit(id) ?? await WaitAsync(id, cancellationToken);
         if (status is not (RuntimeStatus.Running or RuntimeStatus.Paused or RuntimeStatus.Created)) return GetExit(id);
         try
         {

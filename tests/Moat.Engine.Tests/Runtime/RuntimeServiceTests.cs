@@ -318,6 +318,31 @@ public sealed class RuntimeServiceTests
     }
 
     [Fact]
+    public async Task Recover_PreparedNeverStarted_IsUnknownWithoutExit()
+    {
+        await using var sandbox = new RuntimeSandbox();
+        string id = sandbox.NewId();
+        await sandbox.Service.PrepareAsync(new ContainerRuntimeConfig { Id = id, Args = ["true"] }, new ContainerRootfs.Overlay([RuntimeTestEnvironment.BusyboxRootfs]), sandbox.ContainerDir(id), null, Ct);
+        var found = Assert.Single(await sandbox.Restart().RecoverAsync(Ct));
+        Assert.Equal((id, RuntimeStatus.Unknown, 0), (found.Id, found.Status, found.Pid));
+        Assert.Null(found.Exit);
+        Assert.Null(await sandbox.Service.StopAsync(id, RuntimeService.SIGTERM, TimeSpan.FromSeconds(1), Ct));
+    }
+
+    [Fact]
+    public async Task Run_HostNetwork_SeesTheHostsInterfaces()
+    {
+        await using var sandbox = new RuntimeSandbox();
+        // The host's first non-loopback interface (stable, unlike veths other tests may add meanwhile).
+        string hostIf = RuntimeTestEnvironment.Run("ip", ["-o", "link"]).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(':')[1].Trim().Split('@')[0]).First(n => n != "lo");
+        var (_, stdout, _) = await sandbox.RunAsync("ip -o link | cut -d: -f2", c => c with { NetworkMode = NamespaceMode.Host });
+        Assert.Contains(" " + hostIf, stdout);
+        var (_, isolated, _) = await sandbox.RunAsync("ip -o link | cut -d: -f2");
+        Assert.Equal(" lo\n", isolated);
+    }
+
+    [Fact]
     public async Task Monitor_OwnSession_SurvivesTheStarter()
     {
         await using var sandbox = new RuntimeSandbox();
