@@ -695,6 +695,20 @@ int main(int argc, char **argv)
             logmsg("poll: %s", strerror(errno));
             break;
         }
+        /* Accept first: a client that connected before the output it wants must not miss it. */
+        if (fds[3].revents & POLLIN) {
+            int c = accept4(attach, NULL, NULL, SOCK_CLOEXEC);
+            if (c >= 0) {
+                if (n_clients == MAX_CLIENTS) close(c);
+                else {
+                    struct timeval tv = {.tv_sec = 1};
+                    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+                    client_reading[n_clients] = 1;
+                    clients[n_clients++] = c;
+                    if (holding) release_held();
+                }
+            }
+        }
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sigfd, &si, sizeof si) == sizeof si) {}
@@ -723,19 +737,6 @@ int main(int argc, char **argv)
             log_data(s == 1 ? &out_buf : &err_buf, buf, (size_t)n);
             broadcast(s, buf, (size_t)n);
         }
-        if (fds[3].revents & POLLIN) {
-            int c = accept4(attach, NULL, NULL, SOCK_CLOEXEC);
-            if (c >= 0) {
-                if (n_clients == MAX_CLIENTS) close(c);
-                else {
-                    struct timeval tv = {.tv_sec = 1};
-                    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-                    client_reading[n_clients] = 1;
-                    clients[n_clients++] = c;
-                    if (holding) release_held();
-                }
-            }
-        }
         if (fds[4].revents & POLLIN) {
             ssize_t n = read(ctl, ctlbuf + ctllen, sizeof ctlbuf - 1 - ctllen);
             if (n > 0) {
@@ -758,8 +759,13 @@ int main(int argc, char **argv)
                 if (ctllen == sizeof ctlbuf - 1) ctllen = 0;
             }
         }
-        for (int i = 0, f = 5; i < n_clients; i++, f++) {
-            if (!(fds[f].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        /* Clients polled this round (the list may have changed since: accepted, or dropped by a failed send). */
+        for (int f = 5; f < nfds; f++) {
+            if (fds[f].fd < 0 || !(fds[f].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            int i = -1;
+            for (int k = 0; k < n_clients; k++)
+                if (clients[k] == fds[f].fd) { i = k; break; }
+            if (i < 0) continue;
             ssize_t n = read(clients[i], buf, sizeof buf);
             if (n > 0) {
                 if (stdin_fd >= 0 && write_all(stdin_fd, buf, (size_t)n) < 0) close_stdin();
