@@ -273,7 +273,7 @@ public sealed class RuntimeServiceTests
     {
         await using var sandbox = new RuntimeSandbox();
         var (id, pid) = await sandbox.StartAsync("sleep 1000 & sleep 2000; echo done", c => c with { Memory = 32L << 20, PidsLimit = 20 });
-        await Task.Delay(300, Ct);
+        for (int i = 0; i < 100 && sandbox.Service.Stats(id).PidsCurrent < 3; i++) await Task.Delay(50, Ct);
         var stats = sandbox.Service.Stats(id);
         Assert.True(stats.MemoryUsage > 0);
         Assert.Equal(32UL << 20, stats.MemoryLimit);
@@ -309,7 +309,9 @@ public sealed class RuntimeServiceTests
         await using var sandbox = new RuntimeSandbox();
         var (id, _) = await sandbox.StartAsync("sleep 0.5; exit 42");
         sandbox.Restart();
-        await Task.Delay(1500, Ct);
+        // "moatd is down": only the monitor is watching. Wait for its exit file without any RuntimeService.
+        string exitFile = Path.Combine(sandbox.Service.StateDir(id), ContainerMonitor.ExitFile);
+        for (int i = 0; i < 300 && !File.Exists(exitFile); i++) await Task.Delay(50, Ct);
         var restarted = sandbox.Restart();
         var found = Assert.Single(await restarted.RecoverAsync(Ct));
         Assert.Equal(RuntimeStatus.Stopped, found.Status);
