@@ -120,6 +120,16 @@ public sealed class RuntimeServiceTests
     }
 
     [Fact]
+    public async Task Run_OverMemoryLimit_IsOomKilled()
+    {
+        await using var sandbox = new RuntimeSandbox();
+        var (id, _) = await sandbox.StartAsync("exec dd if=/dev/zero of=/dev/null bs=64M count=1", c => c with { Memory = 8L << 20 });
+        var exit = await sandbox.Service.WaitAsync(id, Ct);
+        Assert.Equal(137, exit.ExitCode);
+        Assert.True(exit.OomKilled);
+    }
+
+    [Fact]
     public async Task Run_PidsLimit_StopsForks()
     {
         await using var sandbox = new RuntimeSandbox();
