@@ -18,6 +18,20 @@ internal static class RuntimeTestEnvironment
 
     public static string ShimPath => Shim.Value;
 
+    static RuntimeTestEnvironment()
+    {
+        // Per-run scratch (compiled shim, busybox rootfs) goes when the test process ends.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var dir in new[] { $"moat-shim-test-{Environment.ProcessId}", $"moat-rt-busybox-{Environment.ProcessId}" })
+            {
+                try { Directory.Delete(Path.Combine(Path.GetTempPath(), dir), recursive: true); }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+        };
+    }
+
     public static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
