@@ -27,12 +27,14 @@ public static class DaemonHost
         var server = new ServerIdentity(EngineVersion, "moat");
         var routes = new RouteTable();
         SystemRoutes.Map(routes, server);
+        Moat.Api.Images.ImageRoutes.Map(routes);
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(server);
         builder.Services.AddSingleton(routes);
         builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
         builder.Services.AddSingleton<ApiPipeline>();
+        Moat.Api.Images.ImagesServiceCollectionExtensions.AddImages(builder.Services, settings.DataRoot);
 
         builder.WebHost.UseKestrel(k =>
         {
