@@ -87,6 +87,11 @@ public sealed partial class ImageService
             }
             return entry.Id;
         }
+        catch
+        {
+            CollectGarbage(_snapshot);
+            throw;
+        }
         finally
         {
             _gate.Release();

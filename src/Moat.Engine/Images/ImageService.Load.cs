@@ -47,6 +47,11 @@ public sealed partial class ImageService
             {
                 foreach (var item in items) await LoadOneAsync(staging, item, quiet, progress, cancellationToken);
             }
+            catch
+            {
+                CollectGarbage(_snapshot); // layers of an image that did not complete are nobody's
+                throw;
+            }
             finally
             {
                 _gate.Release();
