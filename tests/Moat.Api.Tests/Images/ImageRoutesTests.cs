@@ -43,6 +43,7 @@ public sealed class ImageRoutesTests : IDisposable
         http.Request.Path = q < 0 ? pathAndQuery : pathAndQuery[..q];
         http.Request.QueryString = q < 0 ? QueryString.Empty : new QueryString(pathAndQuery[q..]);
         http.Request.Body = new MemoryStream(body ?? []);
+        http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget = pathAndQuery;
         var response = new MemoryStream();
         http.Response.Body = response;
         await _pipeline.InvokeAsync(http);
