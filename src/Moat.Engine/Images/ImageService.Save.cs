@@ -49,6 +49,37 @@ public sealed partial class ImageService
 
     public async Task WriteSaveAsync(SavePlan plan, Stream output, CancellationToken cancellationToken)
     {
+        // Open every blob under the lock: an rmi running meanwhile unlinks files, but open handles still read them.
+        var blobs = new Dictionary<string, FileStream>(StringComparer.Ordinal);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var (image, _) in plan.Images)
+                foreach (var digest in image.DiffIds.Prepend(image.Id).Append(image.ManifestDigest))
+                    if (!blobs.ContainsKey(digest))
+                        blobs[digest] = new FileStream(Blobs.PathOf(digest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException e)
+        {
+            foreach (var b in blobs.Values) await b.DisposeAsync();
+            throw new ImageNotFoundException("sha256:" + Path.GetFileName(e.FileName ?? ""));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        try
+        {
+            await WriteArchiveAsync(plan, blobs, output, cancellationToken);
+        }
+        finally
+        {
+            foreach (var b in blobs.Values) await b.DisposeAsync();
+        }
+    }
+
+    private async Task WriteArchiveAsync(SavePlan plan, Dictionary<string, FileStream> blobs, Stream output, CancellationToken cancellationToken)
+    {
         var written = new HashSet<string>(StringComparer.Ordinal);
         var index = new OciIndex();
         var manifestJson = new List<ArchiveManifestEntry>();
@@ -62,7 +93,7 @@ public sealed partial class ImageService
             foreach (var digest in image.DiffIds.Prepend(image.Id).Append(image.ManifestDigest))
             {
                 if (!written.Add(digest)) continue;
-                await using var blob = new FileStream(Blobs.PathOf(digest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                var blob = blobs[digest];
                 const long UstarMax = 077777777777L;
                 TarEntry entry = blob.Length > UstarMax
                     ? new PaxTarEntry(TarEntryType.RegularFile, "blobs/sha256/" + digest[7..])
@@ -72,7 +103,7 @@ public sealed partial class ImageService
                 entry.ModificationTime = time;
                 await tar.WriteEntryAsync(entry, cancellationToken);
             }
-            long manifestSize = Blobs.SizeOf(image.ManifestDigest);
+            long manifestSize = blobs[image.ManifestDigest].Length;
             if (tags.Count == 0)
                 index.Manifests.Add(new OciDescriptor { MediaType = MediaTypes.OciManifest, Digest = image.ManifestDigest, Size = manifestSize });
             foreach (var tag in tags)
