@@ -70,6 +70,7 @@ public static partial class DaemonHost
             var server = new ServerIdentity(EngineVersion, "moat");
             var routes = new RouteTable();
             SystemRoutes.Map(routes, server);
+            Moat.Api.Images.ImageRoutes.Map(routes);
 
             var holder = new SettingsHolder(settings);
             builder.Services.AddSingleton(settings);
@@ -79,6 +80,7 @@ public static partial class DaemonHost
             builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
             builder.Services.AddSingleton<ApiPipeline>();
             builder.Services.AddMoatSystemInfo(settings.ToDaemonFacts());
+            Moat.Api.Images.ImagesServiceCollectionExtensions.AddImages(builder.Services, settings.DataRoot);
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<EventBus>();
             builder.Services.AddSingleton(new DaemonIdentity(EngineId.LoadOrCreate(settings.DataRoot)));
