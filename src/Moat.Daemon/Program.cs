@@ -17,6 +17,14 @@ public static class Program
             Console.Error.WriteLine(e.Message);
             return e.ExitCode;
         }
-        return await DaemonHost.RunAsync(settings);
+        try
+        {
+            return await DaemonHost.RunAsync(settings);
+        }
+        catch (ConfigurationException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return e.ExitCode;
+        }
     }
 }

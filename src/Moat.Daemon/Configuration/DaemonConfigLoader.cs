@@ -20,6 +20,24 @@ public static class DaemonConfigLoader
             else if (a == "--config-file") s = s with { ConfigFile = Next(), ConfigFileExplicit = true };
             else throw new ConfigurationException($"unknown flag: {a}");
         }
+        s = ReadSecurityKeys(s);
         return s with { Hosts = hosts.Count == 0 ? ["unix:///var/run/docker.sock"] : hosts };
+    }
+
+    /// <summary>Placeholder until the real loader: only "authorization-policy" and "audit-log" from daemon.json.</summary>
+    private static DaemonSettings ReadSecurityKeys(DaemonSettings s)
+    {
+        if (!File.Exists(s.ConfigFile)) return s;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(s.ConfigFile));
+            if (doc.RootElement.TryGetProperty("authorization-policy", out var policy)) s = s with { AuthorizationPolicy = policy.GetString() };
+            if (doc.RootElement.TryGetProperty("audit-log", out var audit)) s = s with { AuditLog = audit.GetString() ?? s.AuditLog };
+            return s;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ConfigurationException($"unable to configure the Docker daemon with file {s.ConfigFile}: {e.Message}");
+        }
     }
 }

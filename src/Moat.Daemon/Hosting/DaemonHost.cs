@@ -31,7 +31,7 @@ public static class DaemonHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(server);
         builder.Services.AddSingleton(routes);
-        builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
+        builder.Services.AddMoatSecurity(settings, LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)));
         builder.Services.AddSingleton<ApiPipeline>();
 
         builder.WebHost.UseKestrel(k =>

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moat.Api.SystemInfo;
+using Moat.Security.Audit;
+using Moat.Security.Identity;
+using Moat.Security.Policy;
+
+namespace Moat.Api.Security;
+
+/// <summary>What the daemon tells the security layer at start.</summary>
+public sealed record SecurityOptions
+{
+    /// <summary>daemon.json "authorization-policy"; null = dockerd's behaviour (everyone who connects is an administrator).</summary>
+    public string? PolicyPath { get; init; }
+    /// <summary>daemon.json "audit-log"; written whenever a policy is configured.</summary>
+    public string AuditLogPath { get; init; } = "/var/log/moat/audit.log";
+    public long AuditMaxFileBytes { get; init; } = 100 * 1024 * 1024;
+    /// <summary>Paths no non-admin may bind-mount: sockets, data-root, exec-root…</summary>
+    public IReadOnlyList<string> ProtectedPaths { get; init; } = [];
+    public string DefaultRuntime { get; init; } = "runc";
+}
+
+public static class SecurityServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the authorizer. With a policy, it is loaded now: a missing or broken file throws
+    /// <see cref="PolicyException"/> and the daemon must refuse to start (fail closed).
+    /// </summary>
+    public static IServiceCollection AddMoatSecurity(this IServiceCollection services, SecurityOptions options, ILoggerFactory? loggers = null)
+    {
+        if (options.PolicyPath is null)
+        {
+            services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
+            services.AddSingleton<IInfoContributor>(new AuthorizationInfoContributor(null));
+            return services;
+        }
+
+        loggers ??= NullLoggerFactory.Instance;
+        var store = new PolicyStore(options.PolicyPath, loggers.CreateLogger<PolicyStore>());
+        AuditLog audit;
+        try
+        {
+            var auditLogger = loggers.CreateLogger<AuditLog>();
+            audit = AuditLog.Open(options.AuditLogPath, options.AuditMaxFileBytes, onError: e => auditLogger.LogError(e, "Writing the audit log failed"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PolicyException($"audit log {options.AuditLogPath}: {e.Message}", e);
+        }
+        _ = audit.AppendAsync(new AuditEntry { Kind = "daemon", Action = "daemon.start", Message = $"policy {options.PolicyPath}" });
+
+        var protectedPaths = new List<string>(options.ProtectedPaths) { options.PolicyPath, Path.GetDirectoryName(Path.GetFullPath(options.AuditLogPath))! };
+        services.AddSingleton(store);
+        services.AddSingleton(audit);
+        services.AddSingleton(new DaemonFacts(protectedPaths, options.DefaultRuntime));
+        services.AddSingleton(new ConnectionIdentity(UnixAccounts.System));
+        services.AddSingleton<IRequestAuthorizer, PolicyAuthorizer>();
+        services.AddSingleton<IInfoContributor>(new AuthorizationInfoContributor(store));
+        services.AddHostedService(sp => new AuditEventRecorder(audit, sp.GetService<Moat.Engine.Events.EventBus>()));
+        return services;
+    }
+}
