@@ -10,7 +10,8 @@ public static class Program
             Console.Out.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
-        await Task.CompletedTask;
+        if (args[0] == "policy") return await Commands.PolicyCommand.RunAsync(args[1..]);
+        if (args[0] == "audit") return await Commands.AuditCommand.RunAsync(args[1..]);
         Console.Error.WriteLine($"moat: unknown command \"{args[0]}\"\n\n{Usage}");
         return 2;
     }
@@ -19,6 +20,7 @@ public static class Program
         Usage: moat COMMAND
 
         Commands:
-          (none yet)
+          policy check   answer allow/deny and why, offline (docs/authorization.md)
+          audit verify   check the hash chain of audit logs (docs/audit.md)
         """;
 }

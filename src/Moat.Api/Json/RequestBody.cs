@@ -28,6 +28,7 @@ public static class RequestBody
             buffer.Write(chunk, 0, n);
         }
         if (buffer.Length == 0) return null;
+        Security.StrictJson.EnsureUnambiguous(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         try
         {
             return JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), typeInfo);

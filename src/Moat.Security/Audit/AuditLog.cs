@@ -82,14 +82,26 @@ public sealed class AuditLog : IAsyncDisposable
             string prev = _prev;
             try
             {
+                long fileLength = _file.Length;
                 foreach (var p in batch)
                 {
                     p.Entry.Seq = ++seq;
                     p.Entry.Prev = prev;
                     byte[] json = JsonSerializer.SerializeToUtf8Bytes(p.Entry, AuditJsonContext.Default.AuditEntry);
+                    long before = buffer.Length;
                     prev = AuditChain.Seal(json, buffer);
+                    long lineLength = buffer.Length - before;
+                    if (fileLength + buffer.Length > MaxFileBytes && fileLength + before > 0)
+                    {
+                        // The file is full: what came before this entry goes to the old file, this entry starts the next.
+                        _file.Write(buffer.GetBuffer(), 0, (int)before);
+                        var line = buffer.GetBuffer().AsSpan((int)before, (int)lineLength).ToArray();
+                        Rotate();
+                        buffer.SetLength(0);
+                        buffer.Write(line);
+                        fileLength = 0;
+                    }
                 }
-                if (_file.Length > 0 && _file.Length + buffer.Length > MaxFileBytes) Rotate();
                 _file.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
                 _file.Flush(flushToDisk: true);
                 _seq = seq;
