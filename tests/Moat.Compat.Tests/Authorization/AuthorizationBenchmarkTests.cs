@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Moat.Compat.Tests.Infrastructure;
+
+namespace Moat.Compat.Tests.Authorization;
+
+/// <summary>
+/// Authorization plus audit must cost at most 5% of throughput: 8 keep-alive connections hammer the same
+/// request on a daemon without a policy and on one with a policy and audit log, in alternating rounds.
+/// </summary>
+public sealed class AuthorizationBenchmarkTests(ITestOutputHelper output)
+{
+    private const int Connections = 8;
+    private static readonly TimeSpan Round = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task Throughput_WithPolicyAndAudit_WithinFivePercentOfNoPolicy()
+    {
+        using var dir = new TempDir("moat-bench");
+        File.WriteAllText(dir.Combine("policy.json"), """{"bindings":[{"role":"viewer","groups":["root"]}]}""");
+        string config = $$"""{"authorization-policy": "{{dir.Combine("policy.json")}}", "audit-log": "{{dir.Combine("audit.log")}}"}""";
+        await using var open = await MoatDaemon.StartAsync();
+        await using var secured = await MoatDaemon.StartAsync(config);
+
+        // Warm up both (JIT-free AOT binaries, but connection setup and page cache still matter).
+        await MeasureAsync(open.SocketPath, TimeSpan.FromMilliseconds(500));
+        await MeasureAsync(secured.SocketPath, TimeSpan.FromMilliseconds(500));
+
+        var openRates = new List<double>();
+        var securedRates = new List<double>();
+        for (int i = 0; i < 3; i++)
+        {
+            openRates.Add(await MeasureAsync(open.SocketPath, Round));
+            securedRates.Add(await MeasureAsync(secured.SocketPath, Round));
+        }
+        double best = openRates.Max(), bestSecured = securedRates.Max();
+        output.WriteLine($"no policy: {string.Join(", ", openRates.Select(r => r.ToString("F0")))} req/s");
+        output.WriteLine($"policy+audit: {string.Join(", ", securedRates.Select(r => r.ToString("F0")))} req/s");
+        output.WriteLine($"ratio (best of 3): {bestSecured / best:F3}");
+
+        int audited = File.ReadLines(dir.Combine("audit.log")).Count();
+        Assert.True(audited > 1000, $"only {audited} audit entries");
+        Assert.True(bestSecured >= 0.95 * best, $"policy+audit {bestSecured:F0} req/s vs {best:F0} req/s without policy");
+    }
+
+    private static async Task<double> MeasureAsync(string socketPath, TimeSpan duration)
+    {
+        long total = 0;
+        var stopwatch = Stopwatch.StartNew();
+        var deadline = DateTime.UtcNow + duration;
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(async _ =>
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath));
+            byte[] request = Encoding.ASCII.GetBytes("GET /v1.50/version HTTP/1.1\r\nHost: api.moby.localhost\r\n\r\n");
+            var buffer = new byte[16 * 1024];
+            long count = 0;
+            while (DateTime.UtcNow < deadline)
+            {
+                await socket.SendAsync(request);
+                await ReadResponseAsync(socket, buffer);
+                count++;
+            }
+            Interlocked.Add(ref total, count);
+        }));
+        return total / stopwatch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task ReadResponseAsync(Socket socket, byte[] buffer)
+    {
+        int filled = 0;
+        while (true)
+        {
+            int n = await socket.ReceiveAsync(buffer.AsMemory(filled));
+            if (n == 0) throw new IOException("connection closed");
+            filled += n;
+            string text = Encoding.Latin1.GetString(buffer, 0, filled);
+            int split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (split < 0) continue;
+            int lengthAt = text.IndexOf("Content-Length: ", StringComparison.OrdinalIgnoreCase);
+            if (lengthAt < 0 || lengthAt > split) throw new IOException("response without Content-Length");
+            int end = text.IndexOf("\r\n", lengthAt, StringComparison.Ordinal);
+            int length = int.Parse(text[(lengthAt + 16)..end]);
+            if (!text.StartsWith("HTTP/1.1 200", StringComparison.Ordinal)) throw new IOException(text[..split]);
+            if (filled >= split + 4 + length) return;
+        }
+    }
+}
