@@ -18,7 +18,7 @@ public sealed class AuditEventRecorder(AuditLog audit, EventBus? events = null) 
                 _ = audit.AppendAsync(new AuditEntry
                 {
                     Kind = "event",
-                    Time = e.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                    Time = e.Time.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
                     User = e.Owner,
                     Action = $"{e.Type}.{e.Action}",
                     ObjectId = e.ActorId,

@@ -17,12 +17,19 @@ public static class AuditChain
     public static string Seal(ReadOnlySpan<byte> entryJson, Stream destination)
     {
         var body = entryJson[..^1]; // drop the closing brace
-        string hash = Convert.ToHexStringLower(SHA256.HashData(body));
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(body, digest);
+        Span<byte> hex = stackalloc byte[64];
+        for (int i = 0; i < 32; i++)
+        {
+            hex[2 * i] = (byte)"0123456789abcdef"[digest[i] >> 4];
+            hex[2 * i + 1] = (byte)"0123456789abcdef"[digest[i] & 0xF];
+        }
         destination.Write(body);
         destination.Write(HashMarker);
-        destination.Write(Encoding.ASCII.GetBytes(hash));
+        destination.Write(hex);
         destination.Write("\"}\n"u8);
-        return hash;
+        return Encoding.ASCII.GetString(hex);
     }
 
     /// <summary>Splits a line into the hashed body and the hash it claims; false when the line has no hash suffix.</summary>

@@ -63,7 +63,7 @@ public sealed class AuditLog : IAsyncDisposable
     public Task AppendAsync(AuditEntry entry)
     {
         var pending = new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (string.IsNullOrEmpty(entry.Time)) entry.Time = _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        if (string.IsNullOrEmpty(entry.Time)) entry.Time = _time.GetUtcNow().UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         if (!_queue.Writer.TryWrite(pending)) return Task.FromException(new ObjectDisposedException(nameof(AuditLog), "the audit log is closed"));
         return pending.Done.Task;
     }
@@ -72,6 +72,8 @@ public sealed class AuditLog : IAsyncDisposable
     {
         var batch = new List<Pending>(MaxBatch);
         var buffer = new MemoryStream(64 * 1024);
+        var json = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using var writer = new Utf8JsonWriter(json);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -87,9 +89,11 @@ public sealed class AuditLog : IAsyncDisposable
                 {
                     p.Entry.Seq = ++seq;
                     p.Entry.Prev = prev;
-                    byte[] json = JsonSerializer.SerializeToUtf8Bytes(p.Entry, AuditJsonContext.Default.AuditEntry);
+                    json.ResetWrittenCount();
+                    writer.Reset(json);
+                    JsonSerializer.Serialize(writer, p.Entry, AuditJsonContext.Default.AuditEntry);
                     long before = buffer.Length;
-                    prev = AuditChain.Seal(json, buffer);
+                    prev = AuditChain.Seal(json.WrittenSpan, buffer);
                     long lineLength = buffer.Length - before;
                     if (fileLength + buffer.Length > MaxFileBytes && fileLength + before > 0)
                     {

@@ -40,6 +40,7 @@ public sealed class SecureApiHost : IAsyncDisposable
     public string AuditPath => Path.Combine(Dir, "audit", "audit.log");
     public string SocketPath => Path.Combine(Dir, "api.sock");
     public int Port { get; private set; }
+    public int TlsPort { get; private set; }
     public ConcurrentQueue<ContainerCreateFacts> Created { get; } = new();
     public ConcurrentQueue<string> Ran { get; } = new();
     public PolicyStore Store => _app.Services.GetRequiredService<PolicyStore>();
@@ -53,7 +54,7 @@ public sealed class SecureApiHost : IAsyncDisposable
         }
         """;
 
-    public static async Task<SecureApiHost> StartAsync(string policy = DefaultPolicy)
+    public static async Task<SecureApiHost> StartAsync(string policy = DefaultPolicy, Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? listen = null)
     {
         string dir = Directory.CreateTempSubdirectory("moat-secure-api-").FullName;
         File.WriteAllText(Path.Combine(dir, "policy.json"), policy);
@@ -75,6 +76,7 @@ public sealed class SecureApiHost : IAsyncDisposable
             k.AddServerHeader = false;
             k.Listen(IPAddress.Loopback, 0);
             k.ListenUnixSocket(Path.Combine(dir, "api.sock"));
+            listen?.Invoke(k);
         });
         var app = builder.Build();
         var host = new SecureApiHost(app, dir);
@@ -83,6 +85,7 @@ public sealed class SecureApiHost : IAsyncDisposable
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         host.Port = new Uri(addresses.First(a => a.StartsWith("http://127.0.0.1", StringComparison.Ordinal))).Port;
+        host.TlsPort = addresses.Where(a => a.StartsWith("https://127.0.0.1", StringComparison.Ordinal)).Select(a => new Uri(a).Port).FirstOrDefault();
         return host;
     }
 
