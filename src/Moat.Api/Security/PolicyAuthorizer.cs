@@ -88,9 +88,10 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         public Task OnStartingAsync()
         {
             if (Interlocked.Exchange(ref _written, 1) != 0) return Task.CompletedTask;
-            var write = _audit.AppendAsync(Build(_request.Http.Response.StatusCode));
             // Reads are group-committed in the background; a state change is on disk before its answer leaves.
-            return HttpMethods.IsGet(_request.Http.Request.Method) || HttpMethods.IsHead(_request.Http.Request.Method) ? Task.CompletedTask : write;
+            bool read = HttpMethods.IsGet(_request.Http.Request.Method) || HttpMethods.IsHead(_request.Http.Request.Method);
+            var write = _audit.AppendAsync(Build(_request.Http.Response.StatusCode), urgent: !read);
+            return read ? Task.CompletedTask : write;
         }
 
         public Task OnCompletedAsync()

@@ -13,6 +13,7 @@ public sealed class AuditLog : IAsyncDisposable
 {
     private const int MaxBatch = 512;
     private const int MaxTailScan = 1024 * 1024;
+    private static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(5);
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TimeProvider _time;
@@ -59,10 +60,14 @@ public sealed class AuditLog : IAsyncDisposable
         return log;
     }
 
-    /// <summary>Chains and queues the entry; the task completes once it is written and fsynced.</summary>
-    public Task AppendAsync(AuditEntry entry)
+    /// <summary>
+    /// Chains and queues the entry; the task completes once it is written and fsynced. A batch holding a
+    /// <paramref name="urgent"/> entry is committed at once; one holding only others waits a few milliseconds
+    /// for company, so a stream of reads costs one write and one fsync per few milliseconds, not per request.
+    /// </summary>
+    public Task AppendAsync(AuditEntry entry, bool urgent = true)
     {
-        var pending = new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), urgent);
         if (string.IsNullOrEmpty(entry.Time)) entry.Time = _time.GetUtcNow().UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         if (!_queue.Writer.TryWrite(pending)) return Task.FromException(new ObjectDisposedException(nameof(AuditLog), "the audit log is closed"));
         return pending.Done.Task;
@@ -80,6 +85,11 @@ public sealed class AuditLog : IAsyncDisposable
             batch.Clear();
             buffer.SetLength(0);
             while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
+            if (!batch.Exists(p => p.Urgent) && batch.Count < MaxBatch)
+            {
+                await Task.Delay(CoalesceDelay).ConfigureAwait(false);
+                while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
+            }
             long seq = _seq;
             string prev = _prev;
             try
@@ -212,5 +222,5 @@ public sealed class AuditLog : IAsyncDisposable
         _file.Dispose();
     }
 
-    private sealed record Pending(AuditEntry Entry, TaskCompletionSource Done);
+    private sealed record Pending(AuditEntry Entry, TaskCompletionSource Done, bool Urgent);
 }
