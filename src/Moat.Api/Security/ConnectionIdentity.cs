@@ -14,10 +14,13 @@ public sealed class ConnectionIdentity
 {
     private static readonly object CacheKey = new();
     private readonly UnixAccounts _accounts;
+    private readonly bool _trustClientCertificates;
 
-    public ConnectionIdentity(UnixAccounts accounts)
+    /// <param name="trustClientCertificates">False when TLS listeners do not verify client certificates (tlsverify=false).</param>
+    public ConnectionIdentity(UnixAccounts accounts, bool trustClientCertificates = true)
     {
         _accounts = accounts;
+        _trustClientCertificates = trustClientCertificates;
     }
 
     public Caller Resolve(HttpContext http)
@@ -41,7 +44,7 @@ public sealed class ConnectionIdentity
         {
             // The listener only hands over certificates it verified against the CA (tlsverify);
             // without verification it asks for none, and the caller stays anonymous.
-            var certificate = http.Connection.ClientCertificate;
+            var certificate = _trustClientCertificates ? http.Connection.ClientCertificate : null;
             return certificate is not null ? CallerFactory.FromCertificate(certificate, remote) : CallerFactory.Anonymous("tls", remote);
         }
         return CallerFactory.Anonymous(socket is null && remote is null ? "unknown" : "tcp", remote);

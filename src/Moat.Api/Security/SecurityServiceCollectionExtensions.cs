@@ -19,6 +19,11 @@ public sealed record SecurityOptions
     /// <summary>Paths no non-admin may bind-mount: sockets, data-root, exec-root…</summary>
     public IReadOnlyList<string> ProtectedPaths { get; init; } = [];
     public string DefaultRuntime { get; init; } = "runc";
+    /// <summary>
+    /// True when TLS listeners verify client certificates against the CA (tlsverify). When false a presented
+    /// certificate proves nothing and its holder stays anonymous.
+    /// </summary>
+    public bool TrustClientCertificates { get; init; } = true;
 }
 
 public static class SecurityServiceCollectionExtensions
@@ -54,7 +59,7 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton(store);
         services.AddSingleton(audit);
         services.AddSingleton(new DaemonFacts(protectedPaths, options.DefaultRuntime));
-        services.AddSingleton(new ConnectionIdentity(UnixAccounts.System));
+        services.AddSingleton(new ConnectionIdentity(UnixAccounts.System, options.TrustClientCertificates));
         services.AddSingleton<IRequestAuthorizer, PolicyAuthorizer>();
         services.AddSingleton<IInfoContributor>(new AuthorizationInfoContributor(store));
         services.AddHostedService(sp => new AuditEventRecorder(audit, sp.GetService<Moat.Engine.Events.EventBus>()));

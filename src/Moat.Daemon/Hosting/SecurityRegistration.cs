@@ -24,6 +24,7 @@ public static class SecurityRegistration
                 AuditLogPath = settings.AuditLog,
                 ProtectedPaths = protectedPaths,
                 DefaultRuntime = settings.DefaultRuntime,
+                TrustClientCertificates = settings.TlsVerify,
             }, loggers);
         }
         catch (PolicyException e)

@@ -54,7 +54,7 @@ public sealed class SecureApiHost : IAsyncDisposable
         }
         """;
 
-    public static async Task<SecureApiHost> StartAsync(string policy = DefaultPolicy, Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? listen = null)
+    public static async Task<SecureApiHost> StartAsync(string policy = DefaultPolicy, Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? listen = null, bool trustClientCertificates = true)
     {
         string dir = Directory.CreateTempSubdirectory("moat-secure-api-").FullName;
         File.WriteAllText(Path.Combine(dir, "policy.json"), policy);
@@ -69,6 +69,7 @@ public sealed class SecureApiHost : IAsyncDisposable
             PolicyPath = Path.Combine(dir, "policy.json"),
             AuditLogPath = Path.Combine(dir, "audit", "audit.log"),
             ProtectedPaths = [Path.Combine(dir, "data")],
+            TrustClientCertificates = trustClientCertificates,
         });
         builder.Services.AddSingleton<ApiPipeline>();
         builder.WebHost.UseKestrel(k =>

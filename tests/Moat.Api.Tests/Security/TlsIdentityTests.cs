@@ -65,17 +65,15 @@ public sealed class TlsIdentityTests
         }
     }
 
-    [Fact]
-    public async Task MutualTls_CertificateGroupsBindRole_AuditKeepsSerialAndFingerprint()
+    private static async Task<(SecureApiHost Host, string Response)> CreateOverTlsAsync(Pki pki, bool trust)
     {
-        using var pki = new Pki();
-        await using var host = await SecureApiHost.StartAsync("""{"bindings":[{"role":"admin","groups":["ops"]}]}""", k =>
+        var host = await SecureApiHost.StartAsync("""{"bindings":[{"role":"admin","groups":["ops"]}]}""", k =>
             k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(new HttpsConnectionAdapterOptions
             {
                 ServerCertificate = pki.Server,
                 ClientCertificateMode = ClientCertificateMode.RequireCertificate,
                 ClientCertificateValidation = (cert, _, _) => pki.Verify(cert),
-            })));
+            })), trust);
 
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, host.TlsPort, TestContext.Current.CancellationToken);
@@ -88,6 +86,15 @@ public sealed class TlsIdentityTests
         }, TestContext.Current.CancellationToken);
         await tls.WriteAsync(Encoding.ASCII.GetBytes(RawHttp.Post("/v1.50/containers/create", """{"Image":"busybox","HostConfig":{"Privileged":true}}""")), TestContext.Current.CancellationToken);
         string response = await new StreamReader(tls).ReadToEndAsync(TestContext.Current.CancellationToken);
+        return (host, response);
+    }
+
+    [Fact]
+    public async Task MutualTls_CertificateGroupsBindRole_AuditKeepsSerialAndFingerprint()
+    {
+        using var pki = new Pki();
+        var (host, response) = await CreateOverTlsAsync(pki, trust: true);
+        await using var _ = host;
 
         Assert.StartsWith("HTTP/1.1 201", response);
         Assert.Contains("\"Owner\":\"carol\"", response);
@@ -95,5 +102,17 @@ public sealed class TlsIdentityTests
         string fingerprint = Convert.ToHexStringLower(SHA256.HashData(pki.Client.RawData));
         Assert.True(log.Contains($"\"user\":\"carol\",\"groups\":[\"ops\",\"Example Corp\"],\"auth\":\"tls\",\"cert_serial\":\"{pki.Client.SerialNumber.ToLowerInvariant()}\",\"cert_sha256\":\"{fingerprint}\",\"transport\":\"tls\",\"remote\":\"127.0.0.1:"), log);
         Assert.Contains("\"rule\":\"role admin allows container.create\"", log);
+    }
+
+    [Fact]
+    public async Task Tls_CertificatesNotVerifiedByListener_CallerStaysAnonymous()
+    {
+        using var pki = new Pki();
+        var (host, response) = await CreateOverTlsAsync(pki, trust: false);
+        await using var _ = host;
+
+        Assert.StartsWith("HTTP/1.1 403", response);
+        Assert.Contains("authorization denied by policy: anonymous caller has no role", response);
+        Assert.Contains("\"user\":\"anonymous\",\"auth\":\"none\",\"transport\":\"tls\"", File.ReadAllText(host.AuditPath));
     }
 }
