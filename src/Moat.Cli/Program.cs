@@ -17,6 +17,8 @@ public static class Program
             case "pki": return PkiCommand.Run(args[1..], Console.Out, Console.Error, TimeProvider.System, Environment.GetEnvironmentVariable);
             case "dial-stdio": return await DialStdioCommand.RunAsync(args[1..], Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error, Environment.GetEnvironmentVariable);
             case "ssh-setup": return SshSetupCommand.Run(args[1..], Console.Out, Console.Error, Environment.ProcessPath);
+            case "policy": return await PolicyCommand.RunAsync(args[1..]);
+            case "audit": return await AuditCommand.RunAsync(args[1..]);
         }
         Console.Error.WriteLine($"moat: unknown command \"{args[0]}\"\n\n{Usage}");
         return 2;
@@ -29,5 +31,7 @@ public static class Program
           pki          Certificates for the TLS listener: init, server, client, list, revoke, crl
           dial-stdio   Connect stdin/stdout to the daemon socket (the ssh:// ForceCommand)
           ssh-setup    Write the sshd drop-in for ssh:// access with keys only
+          policy       Check a policy offline: policy check --policy FILE --user U --action A | --request F
+          audit        Verify the hash chain of audit logs: audit verify FILE...
         """;
 }

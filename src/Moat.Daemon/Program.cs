@@ -43,6 +43,14 @@ public static class Program
             return e.ExitCode;
         }
         // 4. pidfile, listeners, services: DaemonHost.
-        return await DaemonHost.RunAsync(settings, reload: () => DaemonConfigLoader.Reload(settings));
+        try
+        {
+            return await DaemonHost.RunAsync(settings, reload: () => DaemonConfigLoader.Reload(settings));
+        }
+        catch (ConfigurationException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return e.ExitCode;
+        }
     }
 }

@@ -77,7 +77,7 @@ public static partial class DaemonHost
             builder.Services.AddSingleton(holder);
             builder.Services.AddSingleton(server);
             builder.Services.AddSingleton(routes);
-            builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
+            builder.Services.AddMoatSecurity(settings, LoggerFactory.Create(l => l.AddProvider(logs)));
             builder.Services.AddSingleton<ApiPipeline>();
             builder.Services.AddMoatSystemInfo(settings.ToDaemonFacts());
             Moat.Api.Images.ImagesServiceCollectionExtensions.AddImages(builder.Services, settings.DataRoot);

@@ -1,0 +1,189 @@
+using System.Text;
+using Moat.Security.Audit;
+
+namespace Moat.Security.Tests.Audit;
+
+public sealed class AuditLogTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("moat-audit-").FullName;
+    private string LogPath => Path.Combine(_dir, "log", "audit.log");
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private async Task WriteAsync(int count, long maxBytes = 100 * 1024 * 1024, int start = 0)
+    {
+        await using var log = AuditLog.Open(LogPath, maxBytes);
+        var tasks = Enumerable.Range(start, count).Select(i => log.AppendAsync(new AuditEntry
+        {
+            User = $"user{i}", Auth = "peercred", Uid = 1000 + i, Action = "container.create", Decision = "allow", Rule = "role developer allows container.create", Status = 201, DurationMs = 1.5,
+        }));
+        await Task.WhenAll(tasks);
+    }
+
+    private List<byte[]> Lines()
+    {
+        var text = File.ReadAllBytes(LogPath);
+        var lines = new List<byte[]>();
+        int start = 0;
+        for (int i = 0; i < text.Length; i++)
+            if (text[i] == (byte)'\n') { lines.Add(text[start..i]); start = i + 1; }
+        lines.Add(text[start..]);
+        return lines;
+    }
+
+    private void WriteLines(List<byte[]> lines) => File.WriteAllBytes(LogPath, [.. lines.SelectMany((l, i) => i < lines.Count - 1 ? [.. l, (byte)'\n'] : l)]);
+
+    [Fact]
+    public async Task Append_ManyConcurrent_ChainVerifies()
+    {
+        await WriteAsync(200);
+
+        var result = AuditVerifier.Verify([LogPath]);
+
+        Assert.True(result.Intact, result.ToString());
+        Assert.Equal(200, result.Entries);
+        Assert.Equal(1, result.FirstSeq);
+        Assert.Equal(200, result.LastSeq);
+    }
+
+    [Fact]
+    public async Task Open_CreatesFileOwnerOnly()
+    {
+        await WriteAsync(1);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(LogPath));
+    }
+
+    [Fact]
+    public async Task Reopen_ContinuesChain()
+    {
+        await WriteAsync(5);
+        await WriteAsync(5, start: 5);
+
+        var result = AuditVerifier.Verify([LogPath]);
+
+        Assert.True(result.Intact, result.ToString());
+        Assert.Equal(10, result.LastSeq);
+    }
+
+    [Fact]
+    public async Task Verify_ByteEdited_ReportsAlteredLine()
+    {
+        await WriteAsync(10);
+        var lines = Lines();
+        int at = Encoding.ASCII.GetString(lines[4]).IndexOf("user4", StringComparison.Ordinal);
+        lines[4][at + 4] = (byte)'X';
+        WriteLines(lines);
+
+        var result = AuditVerifier.Verify([LogPath]);
+
+        Assert.False(result.Intact);
+        Assert.Equal(5, result.Line);
+        Assert.Contains("altered", result.Problem);
+    }
+
+    [Fact]
+    public async Task Verify_LineDeleted_ReportsMissingEntry()
+    {
+        await WriteAsync(10);
+        var lines = Lines();
+        lines.RemoveAt(3);
+        WriteLines(lines);
+
+        var result = AuditVerifier.Verify([LogPath]);
+
+        Assert.False(result.Intact);
+        Assert.Equal(4, result.Line);
+        Assert.Contains("1 entry missing before this one", result.Problem);
+    }
+
+    [Fact]
+    public async Task Verify_LinesSwapped_ReportsFirstSwapped()
+    {
+        await WriteAsync(10);
+        var lines = Lines();
+        (lines[6], lines[7]) = (lines[7], lines[6]);
+        WriteLines(lines);
+
+        var result = AuditVerifier.Verify([LogPath]);
+
+        Assert.False(result.Intact);
+        Assert.Equal(7, result.Line);
+    }
+
+    [Fact]
+    public async Task Verify_RecomputedHashButStaleLink_ReportsReorder()
+    {
+        await WriteAsync(4);
+        var lines = Lines();
+        // Remove an entry and renumber the next one, re-sealing it: the prev link still exposes the gap.
+        string third = Encoding.UTF8.GetString(lines[3]).Replace("\"seq\":4", "\"seq\":3");
+        var body = Encoding.UTF8.GetBytes(third[..third.LastIndexOf(",\"hash\":\"", StringComparison.Ordinal)] + "}");
+        var resealed = new MemoryStream();
+        AuditChain.Seal(body, resealed);
+        lines[3] = resealed.ToArray()[..^1];
+        lines.RemoveAt(2);
+        WriteLines(lines);
+
+        var result = AuditVerifier.Verify([LogPath]);
+
+        Assert.False(result.Intact);
+        Assert.Equal(3, result.Line);
+        Assert.Contains("prev hash does not match", result.Problem);
+    }
+
+    [Fact]
+    public async Task Rotation_KeepsChainAcrossFiles_InAnyOrder()
+    {
+        await WriteAsync(60, maxBytes: 4096);
+        var files = Directory.GetFiles(Path.GetDirectoryName(LogPath)!).OrderBy(f => f).ToList();
+        Assert.True(files.Count > 2, $"expected rotation, got {files.Count} files");
+
+        var result = AuditVerifier.Verify(files);
+
+        Assert.True(result.Intact, result.ToString());
+        Assert.Equal(60, result.Entries);
+        Assert.All(files, f => Assert.True(new FileInfo(f).Length <= 4096 + 1024));
+    }
+
+    [Fact]
+    public async Task Rotation_MissingMiddleFile_Detected()
+    {
+        await WriteAsync(60, maxBytes: 4096);
+        var files = Directory.GetFiles(Path.GetDirectoryName(LogPath)!).Where(f => !f.EndsWith(".2", StringComparison.Ordinal)).ToList();
+
+        var result = AuditVerifier.Verify(files);
+
+        Assert.False(result.Intact);
+        Assert.Contains("missing before this one", result.Problem);
+    }
+
+    [Fact]
+    public async Task Open_TornLastLine_CutAndRecorded()
+    {
+        await WriteAsync(3);
+        const string torn = "{\"seq\":4,\"time\":\"2026-";
+        File.AppendAllText(LogPath, torn);
+
+        await WriteAsync(1, start: 3);
+
+        var result = AuditVerifier.Verify([LogPath]);
+        Assert.True(result.Intact, result.ToString());
+        string text = File.ReadAllText(LogPath);
+        Assert.Contains($"recovered: cut {torn.Length} bytes of an unfinished entry", text);
+        Assert.Equal(5, result.LastSeq);
+    }
+
+    [Fact]
+    public async Task Verify_TruncatedMidLine_Reported()
+    {
+        await WriteAsync(3);
+        var bytes = File.ReadAllBytes(LogPath);
+        File.WriteAllBytes(LogPath, bytes[..^10]);
+
+        var result = AuditVerifier.Verify([LogPath]);
+
+        Assert.False(result.Intact);
+        Assert.Equal(3, result.Line);
+    }
+}
