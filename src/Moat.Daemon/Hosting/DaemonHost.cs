@@ -57,6 +57,18 @@ public static partial class DaemonHost
 
         try
         {
+            // The engine ID: loaded (or created atomically) once, here; /info and daemon events both use this one.
+            string engineId;
+            try
+            {
+                engineId = EngineId.LoadOrCreate(settings.DataRoot);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"failed to start daemon: {e.Message}");
+                return 1;
+            }
+
             // The empty builder: no appsettings.json watchers, environment scans or default providers to pay for at
             // start-up; moatd's configuration is flags + daemon.json (DaemonSettings), nothing else.
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -78,10 +90,11 @@ public static partial class DaemonHost
             builder.Services.AddSingleton(routes);
             builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
             builder.Services.AddSingleton<ApiPipeline>();
-            builder.Services.AddMoatSystemInfo(settings.ToDaemonFacts());
+            var facts = new LiveDaemonFacts(holder, engineId);
+            builder.Services.AddMoatSystemInfo(() => facts.Current);
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<EventBus>();
-            builder.Services.AddSingleton(new DaemonIdentity(EngineId.LoadOrCreate(settings.DataRoot)));
+            builder.Services.AddSingleton(new DaemonIdentity(engineId));
 
             builder.Services.AddSingleton(level);
             builder.Services.AddSingleton(notify);

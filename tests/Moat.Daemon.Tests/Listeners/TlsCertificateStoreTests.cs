@@ -57,41 +57,45 @@ public sealed class TlsCertificateStoreTests : IDisposable
 
     private X509Certificate2Collection Cas => [_ca];
 
+    /// <summary>The one client check the store installs in the handshake.</summary>
+    private bool Valid(X509Certificate2? certificate, X509Chain? presented) =>
+        new Moat.Security.Pki.ClientCertificateValidator(Cas, null).Validate(certificate, presented).Valid;
+
     [Fact]
     public void ValidateClient_ClientAuthFromOurCa_IsAccepted()
     {
-        Assert.True(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "alice", ClientAuth), null));
+        Assert.True(Valid(Issue(_ca, "alice", ClientAuth), null));
     }
 
     [Fact]
     public void ValidateClient_NoEku_IsAccepted()
     {
-        Assert.True(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "bob", null), null));
+        Assert.True(Valid(Issue(_ca, "bob", null), null));
     }
 
     [Fact]
     public void ValidateClient_ServerAuthOnly_IsRefused()
     {
-        Assert.False(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "server", ServerAuth), null));
+        Assert.False(Valid(Issue(_ca, "server", ServerAuth), null));
     }
 
     [Fact]
     public void ValidateClient_OtherCa_IsRefused()
     {
         var rogue = MakeCa("Rogue CA");
-        Assert.False(TlsCertificateStore.ValidateClient(Cas, Issue(rogue, "mallory", ClientAuth), null));
+        Assert.False(Valid(Issue(rogue, "mallory", ClientAuth), null));
     }
 
     [Fact]
     public void ValidateClient_Expired_IsRefused()
     {
-        Assert.False(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "old", ClientAuth, DateTimeOffset.UtcNow.AddDays(-1)), null));
+        Assert.False(Valid(Issue(_ca, "old", ClientAuth, DateTimeOffset.UtcNow.AddDays(-1)), null));
     }
 
     [Fact]
     public void ValidateClient_NoCertificate_IsRefused()
     {
-        Assert.False(TlsCertificateStore.ValidateClient(Cas, null, null));
+        Assert.False(Valid(null, null));
     }
 
     [Fact]
@@ -116,13 +120,14 @@ public sealed class TlsCertificateStoreTests : IDisposable
         var store = Store(settings);
 
         Assert.False(store.CreateServerOptions().ClientCertificateRequired);
-        Assert.Null(store.Current.ClientCas);
+        Assert.Null(store.Current.ClientCertificateAuthorities);
+        Assert.Null(store.Validator);
     }
 
     [Fact]
     public void Load_MissingCert_HasDockerdsText()
     {
-        var e = Assert.Throws<ConfigurationException>(() => Moat.Daemon.Listeners.TlsMaterial.Load("", "", null, false));
+        var e = Assert.Throws<ConfigurationException>(() => TlsMaterial.Load(new DaemonSettings { Tls = true, TlsCert = "", TlsKey = "" }));
         Assert.Equal("invalid TLS configuration: could not load X509 key pair (cert: \"\", key: \"\"): open : no such file or directory", e.Message);
     }
 
