@@ -26,7 +26,7 @@ public static partial class DaemonHost
     public static async Task<int> RunAsync(DaemonSettings settings, Func<DaemonSettings>? reload = null)
     {
         reload ??= () => DaemonConfigLoader.Load(Environment.GetCommandLineArgs()[1..]);
-        var level = new LogLevelSwitch(LogLevelSwitch.Parse(settings.LogLevel, settings.Debug));
+        var level = new LogLevelSwitch(settings.MinimumLogLevel);
         var logs = new DaemonLoggerProvider(level, settings.LogFormat);
         var logger = logs.CreateLogger("Moat.Daemon");
         var notify = SdNotify.FromEnvironment();

@@ -59,4 +59,22 @@ public sealed class ReloadTests
         Assert.Equal("[\"from=flag\"]", info.Stdout.Trim());
         Assert.Contains("labels", daemon.Output[daemon.Output.IndexOf("Error reloading configuration", StringComparison.Ordinal)..]);
     }
+
+    [Fact]
+    public async Task Sighup_ReloadEventActor_IsTheEngineIdOfDockerInfo_AndOfDataRootFile()
+    {
+        await using var daemon = await MoatDaemon.StartAsync();
+
+        daemon.Signal(1);
+        await WaitForLogAsync(daemon, "Reloaded configuration");
+        long until = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1;
+        var events = await daemon.DockerAsync(["events", "--since", "0", "--until", until.ToString(), "--filter", "type=daemon", "--format", "{{.Action}} {{.Actor.ID}}"], timeout: TimeSpan.FromSeconds(20));
+        var id = await daemon.DockerAsync("info", "--format", "{{.ID}}");
+
+        Assert.True(events.ExitCode == 0, events.ToString());
+        string engineId = id.Stdout.Trim();
+        Assert.True(Guid.TryParse(engineId, out _), id.ToString());
+        Assert.Equal($"reload {engineId}", events.Stdout.Trim());
+        Assert.Equal(engineId, File.ReadAllText(Path.Combine(daemon.DataRoot, "engine-id")).Trim());
+    }
 }
