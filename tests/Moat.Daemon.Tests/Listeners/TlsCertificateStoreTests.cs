@@ -194,6 +194,24 @@ public sealed class TlsCertificateStoreTests : IDisposable
     }
 
     [Fact]
+    public void Crl_Sighup_NewGenerationReadsCurrentCrl_BrokenCrlKeepsOld()
+    {
+        var alice = Issue(_ca, "alice", ClientAuth, serial: 7);
+        string crl = Path.Combine(_dir, "crl.pem");
+        WriteCrl(crl, 1);
+        var settings = Files(Issue(_ca, "localhost", ServerAuth, san: true)) with { TlsCrl = crl };
+        var store = Store(settings);
+
+        WriteCrl(crl, 2, alice);
+        Assert.True(store.Reload(settings, "SIGHUP"));
+        Assert.False(store.Validator!.Validate(alice).Valid);
+
+        File.WriteAllText(crl, "-----BEGIN X509 CRL-----\nbroken\n-----END X509 CRL-----\n");
+        Assert.False(store.Reload(settings, "SIGHUP"));
+        Assert.False(store.Validator!.Validate(alice).Valid);
+    }
+
+    [Fact]
     public void Crl_SignedByAnotherCa_RefusesToStart()
     {
         string crl = Path.Combine(_dir, "crl.pem");
