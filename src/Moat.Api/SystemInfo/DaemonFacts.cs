@@ -8,6 +8,8 @@ public sealed record DaemonFacts
 {
     /// <summary>--data-root; also where the persistent engine ID lives (data-root/engine-id).</summary>
     public string DataRoot { get; init; } = "/var/lib/docker";
+    /// <summary>The engine ID the daemon loaded at start (<see cref="SystemInfo.EngineId"/>); null = load it from <see cref="DataRoot"/> on first use.</summary>
+    public string? EngineId { get; init; }
     public bool Debug { get; init; }
     public IReadOnlyList<string> Labels { get; init; } = [];
     public bool LiveRestore { get; init; }
@@ -28,3 +30,12 @@ public sealed record DaemonFacts
 }
 
 public sealed record DaemonRuntime(string Path, IReadOnlyList<string> Args);
+
+/// <summary>
+/// The facts in force now: the daemon replaces them on SIGHUP (debug, labels, registries…), so /info reads
+/// <see cref="Current"/> on every request instead of keeping the start-up copy.
+/// </summary>
+public sealed class DaemonFactsSource(Func<DaemonFacts> current)
+{
+    public DaemonFacts Current => current();
+}

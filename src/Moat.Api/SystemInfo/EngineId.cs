@@ -4,6 +4,8 @@ namespace Moat.Api.SystemInfo;
 /// The daemon's stable ID (docker info "ID", the actor of daemon events): a UUID kept in
 /// data-root/engine-id, as dockerd. Created atomically on first use: written to a temp file, fsynced,
 /// then moved into place without overwriting, so two racing creators agree on the winner's ID.
+/// The one source of the ID: the daemon calls <see cref="LoadOrCreate"/> once at start and hands the result to
+/// /info (<see cref="DaemonFacts.EngineId"/>) and to its own events (reload).
 /// </summary>
 public static class EngineId
 {
@@ -15,7 +17,8 @@ public static class EngineId
         string? existing = TryRead(path);
         if (existing is not null) return existing;
 
-        Directory.CreateDirectory(dataRoot);
+        // dockerd creates the data root 0710 (root:root): group members may traverse, not list.
+        Directory.CreateDirectory(dataRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
         string id = Guid.NewGuid().ToString();
         string temp = Path.Combine(dataRoot, $".{FileName}.{Guid.NewGuid():N}.tmp");
         try

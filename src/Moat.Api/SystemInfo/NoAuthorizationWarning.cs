@@ -7,13 +7,13 @@ namespace Moat.Api.SystemInfo;
 /// which is root on the host. docker info says so. The security area sets
 /// <see cref="DaemonFacts.AuthorizationConfigured"/> (or replaces this contributor) when a policy is active.
 /// </summary>
-public sealed class NoAuthorizationWarning(DaemonFacts facts) : IInfoContributor
+public sealed class NoAuthorizationWarning(DaemonFactsSource facts) : IInfoContributor
 {
     public const string Message =
         "WARNING: No authorization policy is configured: every client that can connect to the API is an administrator (equivalent to root on this host). See authorization-policy in daemon.json.";
 
     public void Contribute(SystemInfoResponse info)
     {
-        if (!facts.AuthorizationConfigured) info.Warnings.Add(Message);
+        if (!facts.Current.AuthorizationConfigured) info.Warnings.Add(Message);
     }
 }

@@ -12,7 +12,7 @@ namespace Moat.Api.SystemInfo;
 /// </summary>
 public sealed class SystemInfoService
 {
-    private readonly DaemonFacts _facts;
+    private readonly DaemonFactsSource _source;
     private readonly ServerIdentity _server;
     private readonly EventBus _events;
     private readonly IEnumerable<IInfoContributor> _contributors;
@@ -21,14 +21,14 @@ public sealed class SystemInfoService
     private readonly Lazy<(string Os, string OsVersion)> _os = new(() => HostFacts.OperatingSystem());
     private readonly Lazy<string> _cgroupMode = new(() => HostFacts.CgroupMode());
 
-    public SystemInfoService(DaemonFacts facts, ServerIdentity server, EventBus events, IEnumerable<IInfoContributor> contributors, TimeProvider time)
+    public SystemInfoService(DaemonFactsSource facts, ServerIdentity server, EventBus events, IEnumerable<IInfoContributor> contributors, TimeProvider time)
     {
-        _facts = facts;
+        _source = facts;
         _server = server;
         _events = events;
         _contributors = contributors;
         _time = time;
-        _engineId = new Lazy<string>(() => EngineId.LoadOrCreate(facts.DataRoot), LazyThreadSafetyMode.ExecutionAndPublication);
+        _engineId = new Lazy<string>(() => facts.Current.EngineId ?? EngineId.LoadOrCreate(facts.Current.DataRoot), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The persistent daemon ID (data-root/engine-id); the actor ID of daemon events.</summary>
@@ -36,19 +36,20 @@ public sealed class SystemInfoService
 
     public SystemInfoResponse Build(ApiVersion version)
     {
+        var facts = _source.Current;
         var (os, osVersion) = _os.Value;
         string cgroupMode = _cgroupMode.Value;
         var info = new SystemInfoResponse
         {
             ID = EngineIdentifier,
-            DockerRootDir = _facts.DataRoot,
-            Debug = _facts.Debug,
+            DockerRootDir = facts.DataRoot,
+            Debug = facts.Debug,
             NFd = HostFacts.OpenFileDescriptors(),
             NGoroutines = HostFacts.Threads(),
             SystemTime = FormatRfc3339Nano(_time.GetLocalNow()),
-            LoggingDriver = _facts.LoggingDriver,
+            LoggingDriver = facts.LoggingDriver,
             CgroupVersion = cgroupMode == "unified" ? "2" : "1",
-            CgroupDriver = CgroupDriver(cgroupMode),
+            CgroupDriver = CgroupDriver(facts, cgroupMode),
             NEventsListener = _events.SubscriberCount,
             KernelVersion = HostFacts.KernelVersion(),
             OperatingSystem = os,
@@ -58,10 +59,10 @@ public sealed class SystemInfoService
             NCPU = Environment.ProcessorCount,
             MemTotal = HostFacts.MemTotal(),
             Name = HostFacts.Hostname(),
-            Labels = [.. _facts.Labels],
+            Labels = [.. facts.Labels],
             ServerVersion = _server.EngineVersion,
-            DefaultRuntime = _facts.DefaultRuntime,
-            LiveRestoreEnabled = _facts.LiveRestore,
+            DefaultRuntime = facts.DefaultRuntime,
+            LiveRestoreEnabled = facts.LiveRestore,
             HttpProxy = Environment.GetEnvironmentVariable("HTTP_PROXY") ?? Environment.GetEnvironmentVariable("http_proxy") ?? "",
             HttpsProxy = Environment.GetEnvironmentVariable("HTTPS_PROXY") ?? Environment.GetEnvironmentVariable("https_proxy") ?? "",
             NoProxy = Environment.GetEnvironmentVariable("NO_PROXY") ?? Environment.GetEnvironmentVariable("no_proxy") ?? "",
@@ -70,11 +71,11 @@ public sealed class SystemInfoService
         info.HttpsProxy = RedactProxy(info.HttpsProxy);
 
         info.Runtimes["runc"] = new RuntimeInfo { Path = "runc" };
-        foreach (var (name, runtime) in _facts.Runtimes)
+        foreach (var (name, runtime) in facts.Runtimes)
             info.Runtimes[name] = new RuntimeInfo { Path = runtime.Path, RuntimeArgs = runtime.Args.Count > 0 ? [.. runtime.Args] : null };
 
-        AddSecurityOptions(info, cgroupMode);
-        AddRegistryConfig(info);
+        AddSecurityOptions(facts, info, cgroupMode);
+        AddRegistryConfig(facts, info);
 
         foreach (var contributor in _contributors) contributor.Contribute(info);
 
@@ -82,31 +83,31 @@ public sealed class SystemInfoService
         return info;
     }
 
-    private string CgroupDriver(string cgroupMode)
+    private static string CgroupDriver(DaemonFacts facts, string cgroupMode)
     {
-        if (!string.IsNullOrEmpty(_facts.CgroupDriver)) return _facts.CgroupDriver;
+        if (!string.IsNullOrEmpty(facts.CgroupDriver)) return facts.CgroupDriver;
         if (cgroupMode == "none") return "none";
         // dockerd: systemd by default on cgroup v2 when systemd runs the host, cgroupfs otherwise.
         return cgroupMode == "unified" && HostFacts.SystemdRunning() ? "systemd" : "cgroupfs";
     }
 
-    private void AddSecurityOptions(SystemInfoResponse info, string cgroupMode)
+    private static void AddSecurityOptions(DaemonFacts facts, SystemInfoResponse info, string cgroupMode)
     {
-        string profile = string.IsNullOrEmpty(_facts.SeccompProfile) ? "builtin" : _facts.SeccompProfile;
+        string profile = string.IsNullOrEmpty(facts.SeccompProfile) ? "builtin" : facts.SeccompProfile;
         if (profile != "builtin") info.Warnings.Add("WARNING: daemon is not using the default seccomp profile");
         info.SecurityOptions.Add("name=seccomp,profile=" + profile);
-        if (!string.IsNullOrEmpty(_facts.UsernsRemap)) info.SecurityOptions.Add("name=userns");
+        if (!string.IsNullOrEmpty(facts.UsernsRemap)) info.SecurityOptions.Add("name=userns");
         // dockerd enables private cgroup namespaces by default on cgroup v2 only.
         if (cgroupMode == "unified") info.SecurityOptions.Add("name=cgroupns");
-        if (_facts.NoNewPrivileges) info.SecurityOptions.Add("name=no-new-privileges");
+        if (facts.NoNewPrivileges) info.SecurityOptions.Add("name=no-new-privileges");
     }
 
-    private void AddRegistryConfig(SystemInfoResponse info)
+    private static void AddRegistryConfig(DaemonFacts facts, SystemInfoResponse info)
     {
         var config = info.RegistryConfig;
-        config.Mirrors = [.. _facts.RegistryMirrors];
-        config.IndexConfigs["docker.io"] = new IndexInfo { Name = "docker.io", Mirrors = [.. _facts.RegistryMirrors], Secure = true, Official = true };
-        foreach (var entry in _facts.InsecureRegistries)
+        config.Mirrors = [.. facts.RegistryMirrors];
+        config.IndexConfigs["docker.io"] = new IndexInfo { Name = "docker.io", Mirrors = [.. facts.RegistryMirrors], Secure = true, Official = true };
+        foreach (var entry in facts.InsecureRegistries)
         {
             if (entry.Contains('/') && IPNetwork.TryParse(entry, out var network))
             {

@@ -13,9 +13,15 @@ public static class SystemInfoServices
     /// (the no-authorization warning) and the allow-all event visibility. Idempotent for the shared pieces
     /// (TimeProvider, EventBus, IEventVisibility use TryAdd), so other areas may register them first.
     /// </summary>
-    public static IServiceCollection AddMoatSystemInfo(this IServiceCollection services, DaemonFacts facts)
+    public static IServiceCollection AddMoatSystemInfo(this IServiceCollection services, DaemonFacts facts) =>
+        services.AddMoatSystemInfo(() => facts);
+
+    /// <summary>As above with facts that may change while the daemon runs (SIGHUP); <see cref="DaemonFacts"/> itself resolves to the start-up copy.</summary>
+    public static IServiceCollection AddMoatSystemInfo(this IServiceCollection services, Func<DaemonFacts> current)
     {
-        services.AddSingleton(facts);
+        var source = new DaemonFactsSource(current);
+        services.AddSingleton(source);
+        services.AddSingleton(source.Current);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EventBus>();
         services.TryAddSingleton<IEventVisibility, AllEventsVisible>();

@@ -9,19 +9,24 @@ namespace Moat.Daemon.Configuration;
 /// <summary>
 /// The server certificate, client CA bundle and CRL named by the settings, loaded and checked the way dockerd's
 /// <c>newAPIServerTLSConfig</c> (go-connections <c>tlsconfig.Server</c>) does, with its error texts prefixed
-/// <c>invalid TLS configuration: </c>. Used by <c>--validate</c> and at start; listeners can reuse it.
+/// <c>invalid TLS configuration: </c>. The one loader: <c>--validate</c>, the start-up check and the listeners'
+/// <see cref="Listeners.TlsCertificateStore"/> (at start, on SIGHUP and when the files change) all use it.
 /// </summary>
 public sealed class TlsMaterial : IDisposable
 {
-    private TlsMaterial(X509Certificate2 certificate, X509Certificate2Collection? clientCas, byte[]? crl)
+    private TlsMaterial(X509Certificate2 certificate, X509Certificate2Collection intermediates, X509Certificate2Collection? clientCas, byte[]? crl)
     {
         Certificate = certificate;
+        Intermediates = intermediates;
         ClientCertificateAuthorities = clientCas;
         Crl = crl;
     }
 
     /// <summary>The server certificate with its private key.</summary>
     public X509Certificate2 Certificate { get; }
+
+    /// <summary>Further certificates in the tlscert file (the chain the server sends after its own).</summary>
+    public X509Certificate2Collection Intermediates { get; }
 
     /// <summary>The only roots client certificates may chain to; null when clients are not verified.</summary>
     public X509Certificate2Collection? ClientCertificateAuthorities { get; }
@@ -35,7 +40,7 @@ public sealed class TlsMaterial : IDisposable
         if (!settings.Tls) return null;
         try
         {
-            var certificate = LoadKeyPair(settings.TlsCert ?? "", settings.TlsKey ?? "");
+            var (certificate, intermediates) = LoadKeyPair(settings.TlsCert ?? "", settings.TlsKey ?? "");
             X509Certificate2Collection? cas = null;
             if (settings.TlsVerify)
             {
@@ -44,7 +49,7 @@ public sealed class TlsMaterial : IDisposable
                 cas = LoadCas(settings.TlsCaCert);
             }
             byte[]? crl = settings.TlsCrl is { } crlPath ? LoadCrl(crlPath) : null;
-            return new TlsMaterial(certificate, cas, crl);
+            return new TlsMaterial(certificate, intermediates, cas, crl);
         }
         catch (ConfigurationException e)
         {
@@ -55,13 +60,14 @@ public sealed class TlsMaterial : IDisposable
     public void Dispose()
     {
         Certificate.Dispose();
+        foreach (var c in Intermediates) c.Dispose();
         if (ClientCertificateAuthorities is not null)
         {
             foreach (var c in ClientCertificateAuthorities) c.Dispose();
         }
     }
 
-    private static X509Certificate2 LoadKeyPair(string certPath, string keyPath)
+    private static (X509Certificate2, X509Certificate2Collection) LoadKeyPair(string certPath, string keyPath)
     {
         string pair = $"(cert: {GoFormat.Quote(certPath)}, key: {GoFormat.Quote(keyPath)})";
         string certPem, keyPem;
@@ -87,7 +93,16 @@ public sealed class TlsMaterial : IDisposable
         {
             try
             {
-                return X509Certificate2.CreateFromPem(certPem, keyPem);
+                var leaf = X509Certificate2.CreateFromPem(certPem, keyPem);
+                var all = new X509Certificate2Collection();
+                all.ImportFromPem(certPem);
+                var intermediates = new X509Certificate2Collection();
+                foreach (var c in all)
+                {
+                    if (c.Thumbprint != leaf.Thumbprint) intermediates.Add(c);
+                    else c.Dispose();
+                }
+                return (leaf, intermediates);
             }
             catch (Exception e) when (e is CryptographicException or ArgumentException)
             {

@@ -43,7 +43,7 @@ public sealed partial class ConfigReloader(
                 return false;
             }
             var now = holder.Apply(loaded);
-            level.Level = LogLevelSwitch.Parse(now.LogLevel, now.Debug);
+            level.Level = now.MinimumLogLevel;
             tls?.Reload(now, "SIGHUP");
             events.Publish("daemon", "reload", identity.Id, Attributes(now));
             Log.Reloaded(logger);

@@ -23,3 +23,18 @@ public static class DaemonFactsFromSettings
         AuthorizationConfigured = settings.AuthorizationPolicy is not null,
     };
 }
+
+/// <summary>/info's facts kept in step with <see cref="SettingsHolder.Current"/> (rebuilt once per SIGHUP, not per request).</summary>
+public sealed class LiveDaemonFacts
+{
+    private DaemonFacts _current;
+
+    /// <param name="engineId">The ID loaded once at start (<see cref="EngineId"/>); the same one daemon events carry.</param>
+    public LiveDaemonFacts(SettingsHolder holder, string engineId)
+    {
+        _current = holder.Current.ToDaemonFacts() with { EngineId = engineId };
+        holder.Changed += (_, now) => Volatile.Write(ref _current, now.ToDaemonFacts() with { EngineId = engineId });
+    }
+
+    public DaemonFacts Current => Volatile.Read(ref _current);
+}

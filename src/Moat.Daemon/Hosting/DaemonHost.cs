@@ -26,7 +26,7 @@ public static partial class DaemonHost
     public static async Task<int> RunAsync(DaemonSettings settings, Func<DaemonSettings>? reload = null)
     {
         reload ??= () => DaemonConfigLoader.Load(Environment.GetCommandLineArgs()[1..]);
-        var level = new LogLevelSwitch(LogLevelSwitch.Parse(settings.LogLevel, settings.Debug));
+        var level = new LogLevelSwitch(settings.MinimumLogLevel);
         var logs = new DaemonLoggerProvider(level, settings.LogFormat);
         var logger = logs.CreateLogger("Moat.Daemon");
         var notify = SdNotify.FromEnvironment();
@@ -57,6 +57,18 @@ public static partial class DaemonHost
 
         try
         {
+            // The engine ID: loaded (or created atomically) once, here; /info and daemon events both use this one.
+            string engineId;
+            try
+            {
+                engineId = EngineId.LoadOrCreate(settings.DataRoot);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"failed to start daemon: {e.Message}");
+                return 1;
+            }
+
             // The empty builder: no appsettings.json watchers, environment scans or default providers to pay for at
             // start-up; moatd's configuration is flags + daemon.json (DaemonSettings), nothing else.
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -79,11 +91,12 @@ public static partial class DaemonHost
             builder.Services.AddSingleton(routes);
             builder.Services.AddMoatSecurity(settings, LoggerFactory.Create(l => l.AddProvider(logs)));
             builder.Services.AddSingleton<ApiPipeline>();
-            builder.Services.AddMoatSystemInfo(settings.ToDaemonFacts());
+            var facts = new LiveDaemonFacts(holder, engineId);
+            builder.Services.AddMoatSystemInfo(() => facts.Current);
             Moat.Api.Images.ImagesServiceCollectionExtensions.AddImages(builder.Services, settings.DataRoot);
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<EventBus>();
-            builder.Services.AddSingleton(new DaemonIdentity(EngineId.LoadOrCreate(settings.DataRoot)));
+            builder.Services.AddSingleton(new DaemonIdentity(engineId));
 
             builder.Services.AddSingleton(level);
             builder.Services.AddSingleton(notify);

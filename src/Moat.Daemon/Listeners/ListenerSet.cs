@@ -44,25 +44,24 @@ public sealed partial class ListenerSet : IDisposable
         var set = new ListenerSet(store);
         try
         {
-            var hosts = settings.Hosts.Count == 0 ? [""] : settings.Hosts;
-            var addresses = hosts.Select(h => ListenAddress.Parse(h, tls))
-                .DistinctBy(a => a.ToString())
-                .OrderBy(a => a.ToString(), StringComparer.Ordinal)
-                .ToList();
+            // The loader parsed, de-duplicated and sorted them (dockerd's normalizeHosts); empty means the default host.
+            IEnumerable<HostAddress> addresses = settings.HostAddresses.Count == 0 ? [HostAddress.Parse("", tls)] : settings.HostAddresses;
+            addresses = addresses.DistinctBy(a => a.Normalized);
             foreach (var address in addresses)
             {
                 switch (address.Kind)
                 {
-                    case ListenKind.Unix:
-                        uint gid = UnixSocketFactory.ResolveGroup(settings.Group, address.Path, logger, groupFile);
-                        set._listeners.Add(new BoundListener(address.ToString(), UnixSocketFactory.Create(address.Path, gid), false, address.Path));
-                        Log.Listening(logger, address.Path);
+                    case HostAddressKind.Unix:
+                        string path = address.Path!;
+                        uint gid = UnixSocketFactory.ResolveGroup(settings.Group, path, logger, groupFile);
+                        set._listeners.Add(new BoundListener(address.Normalized, UnixSocketFactory.Create(path, gid), false, path));
+                        Log.Listening(logger, path);
                         break;
-                    case ListenKind.Tcp:
+                    case HostAddressKind.Tcp:
                         set.AddTcp(address, settings, logger);
                         break;
-                    case ListenKind.Fd:
-                        foreach (var socket in SystemdActivation.Select(activatedFds, address.Fd))
+                    case HostAddressKind.Fd:
+                        foreach (var socket in SystemdActivation.Select(activatedFds, address.FdNumber))
                             set.AddActivated(socket, settings, logger);
                         break;
                 }
@@ -76,13 +75,15 @@ public sealed partial class ListenerSet : IDisposable
         }
     }
 
-    private void AddTcp(ListenAddress address, DaemonSettings settings, ILogger logger)
+    private void AddTcp(HostAddress address, DaemonSettings settings, ILogger logger)
     {
         bool tls = Tls is not null;
-        bool loopback = LoopbackCheck.IsLoopbackHost(address.Host);
-        Admit(address.ToString(), address.HostPort, loopback, tls, settings, logger);
+        string host = address.Host!;
+        string hostPort = address.Normalized["tcp://".Length..];
+        bool loopback = LoopbackCheck.IsLoopbackHost(host);
+        Admit(address.Normalized, hostPort, loopback, tls, settings, logger);
 
-        var ip = ResolveBindAddress(address.Host);
+        var ip = ResolveBindAddress(host);
         var endPoint = new IPEndPoint(ip, address.Port);
         var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -95,10 +96,10 @@ public sealed partial class ListenerSet : IDisposable
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new ConfigurationException($"failed to load listeners: listen tcp {address.HostPort}: bind: {e.Message.ToLowerInvariant()}");
+            throw new ConfigurationException($"failed to load listeners: listen tcp {hostPort}: bind: {e.Message.ToLowerInvariant()}");
         }
-        _listeners.Add(new BoundListener(address.ToString(), socket, tls, null));
-        Log.Listening(logger, address.HostPort);
+        _listeners.Add(new BoundListener(address.Normalized, socket, tls, null));
+        Log.Listening(logger, hostPort);
     }
 
     private void AddActivated(Socket socket, DaemonSettings settings, ILogger logger)

@@ -46,7 +46,7 @@ public sealed class TestPki : IDisposable
     private async Task MakeCaAsync(string name, string cn)
     {
         await OpensslAsync("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", _dir.Combine(name + "-key.pem"), "-out", _dir.Combine(name + ".pem"), "-days", "30", "-subj", "/CN=" + cn);
+            "-keyout", _dir.Combine(name + "-key.pem"), "-out", _dir.Combine(name + ".pem"), "-days", "90", "-subj", "/CN=" + cn);
     }
 
     private async Task IssueAsync(string ca, string certPath, string keyPath, string cn, string serialHex, string extensions)
@@ -57,7 +57,7 @@ public sealed class TestPki : IDisposable
         File.WriteAllText(ext, extensions);
         await OpensslAsync("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=" + cn);
         await OpensslAsync("x509", "-req", "-in", csr, "-CA", _dir.Combine(ca + ".pem"), "-CAkey", _dir.Combine(ca + "-key.pem"),
-            "-set_serial", "0x" + serialHex, "-days", "30", "-extfile", ext, "-out", cert);
+            "-set_serial", "0x" + serialHex, "-days", "90", "-extfile", ext, "-out", cert);
         File.Move(key, keyPath, overwrite: true);
         File.Move(cert, certPath, overwrite: true);
         Directory.Delete(work, true);

@@ -397,6 +397,7 @@ public sealed class DaemonConfigLoaderTests : IDisposable
     }
 
     [Theory]
+    [InlineData("{\"log-level\": \"warn\"}", Microsoft.Extensions.Logging.LogLevel.Warning)]
     [InlineData("{\"log-level\": \"error\"}", Microsoft.Extensions.Logging.LogLevel.Error)]
     [InlineData("{\"log-level\": \"fatal\"}", Microsoft.Extensions.Logging.LogLevel.Critical)]
     [InlineData("{\"log-level\": \"error\", \"debug\": true}", Microsoft.Extensions.Logging.LogLevel.Debug)]

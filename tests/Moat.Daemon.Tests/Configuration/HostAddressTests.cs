@@ -33,6 +33,8 @@ public sealed class HostAddressTests
     [InlineData("localhost", "tcp://localhost:2375")]
     [InlineData("localhost:", "tcp://localhost:2375")]
     [InlineData("localhost:5555", "tcp://localhost:5555")]
+    [InlineData("tcp://0.0.0.0", "tcp://0.0.0.0:2375")]
+    [InlineData("example.com:4000", "tcp://example.com:4000")]
     public void Parse_ValidAddress_Normalizes(string value, string expected)
     {
         Assert.Equal(expected, HostAddress.Parse(value).Normalized);
@@ -81,6 +83,7 @@ public sealed class HostAddressTests
     public void Parse_TcpWithoutPortUnderTls_Keeps2375()
     {
         Assert.Equal("tcp://localhost:2375", HostAddress.Parse("tcp://", defaultToTls: true).Normalized);
+        Assert.Equal(2375, HostAddress.Parse("tcp://10.0.0.1", defaultToTls: true).Port);
     }
 
     [Fact]

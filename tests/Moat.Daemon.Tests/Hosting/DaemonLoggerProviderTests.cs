@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Moat.Daemon.Configuration;
 using Microsoft.Extensions.Logging;
 using Moat.Daemon.Hosting.Logging;
 
@@ -44,20 +45,10 @@ public sealed partial class DaemonLoggerProviderTests
         var logger = new DaemonLoggerProvider(level, "text", output).CreateLogger("Moat.X");
 
         logger.LogDebug("hidden");
-        level.Level = LogLevelSwitch.Parse("info", debug: true);
+        level.Level = new DaemonSettings { Debug = true }.MinimumLogLevel;
         logger.LogDebug("shown");
 
         Assert.DoesNotContain("hidden", output.ToString());
         Assert.Contains("level=debug msg=shown", output.ToString());
-    }
-
-    [Theory]
-    [InlineData("warn", false, LogLevel.Warning)]
-    [InlineData("error", false, LogLevel.Error)]
-    [InlineData("fatal", false, LogLevel.Critical)]
-    [InlineData("error", true, LogLevel.Debug)]
-    public void Parse_MapsLogrusLevels(string text, bool debug, LogLevel expected)
-    {
-        Assert.Equal(expected, LogLevelSwitch.Parse(text, debug));
     }
 }

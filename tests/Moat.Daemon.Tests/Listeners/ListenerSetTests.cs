@@ -19,6 +19,22 @@ public sealed class ListenerSetTests : IDisposable
         _logger = new DaemonLoggerProvider(new LogLevelSwitch(LogLevel.Information), "text", _log).CreateLogger("Moat.Test");
     }
 
+    private static readonly int Port = FreePort();
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>Settings as the loader makes them: <see cref="DaemonSettings.HostAddresses"/> parsed, de-duplicated and sorted.</summary>
+    private static DaemonSettings Hosts(params string[] hosts)
+    {
+        var addresses = hosts.Select(h => HostAddress.Parse(h)).DistinctBy(h => h.Normalized).OrderBy(h => h.Normalized, StringComparer.Ordinal).ToList();
+        return new DaemonSettings { Hosts = addresses.Select(a => a.Normalized).ToList(), HostAddresses = addresses };
+    }
+
     private DaemonSettings WithTls(DaemonSettings s, bool verify)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -33,13 +49,13 @@ public sealed class ListenerSetTests : IDisposable
     [Fact]
     public void LoopbackPlainTcp_AddsDockerdsInfoWarning()
     {
-        using var set = ListenerSet.Create(new DaemonSettings { Hosts = ["tcp://127.0.0.1:0"] }, _logger, []);
+        using var set = ListenerSet.Create(Hosts($"tcp://127.0.0.1:{Port}"), _logger, []);
         var info = new SystemInfoResponse();
 
         new ListenerInfoContributor(set).Contribute(info);
 
         Assert.Single(info.Warnings);
-        Assert.StartsWith("[DEPRECATION NOTICE]: API is accessible on http://127.0.0.1:0 without encryption.", info.Warnings[0]);
+        Assert.StartsWith($"[DEPRECATION NOTICE]: API is accessible on http://127.0.0.1:{Port} without encryption.", info.Warnings[0]);
         Assert.Equal("tcp", set.Listeners[0].Transport);
     }
 
@@ -48,9 +64,9 @@ public sealed class ListenerSetTests : IDisposable
     {
         string socket = Path.Combine(_dir, "a.sock");
         var e = Assert.Throws<ConfigurationException>(() =>
-            ListenerSet.Create(new DaemonSettings { Hosts = ["unix://" + socket, "tcp://0.0.0.0:0"], Group = "0" }, _logger, []));
+            ListenerSet.Create(Hosts("unix://" + socket, $"tcp://0.0.0.0:{Port}") with { Group = "0" }, _logger, []));
 
-        Assert.StartsWith("failed to load listeners: refusing to serve the API on tcp://0.0.0.0:0 without TLS", e.Message);
+        Assert.StartsWith($"failed to load listeners: refusing to serve the API on tcp://0.0.0.0:{Port} without TLS", e.Message);
         Assert.False(File.Exists(socket), "the unix socket made before the refusal must be removed");
     }
 
@@ -58,11 +74,11 @@ public sealed class ListenerSetTests : IDisposable
     public void Tls_WrapsTcpOnly_UnixStaysPlain_MutualTlsHasNoWarnings()
     {
         string socket = Path.Combine(_dir, "b.sock");
-        var settings = WithTls(new DaemonSettings { Hosts = ["unix://" + socket, "tcp://127.0.0.1:0"], Group = "0" }, verify: true);
+        var settings = WithTls(Hosts("unix://" + socket, $"tcp://127.0.0.1:{Port}") with { Group = "0" }, verify: true);
 
         using var set = ListenerSet.Create(settings, _logger, []);
 
-        Assert.Equal(["tcp://127.0.0.1:0", "unix://" + socket], set.Listeners.Select(l => l.Address));
+        Assert.Equal([$"tcp://127.0.0.1:{Port}", "unix://" + socket], set.Listeners.Select(l => l.Address));
         Assert.Equal(["tls", "unix"], set.Listeners.Select(l => l.Transport));
         Assert.Empty(set.InfoWarnings);
         Assert.NotNull(set.Tls);
@@ -71,11 +87,11 @@ public sealed class ListenerSetTests : IDisposable
     [Fact]
     public void TlsWithoutVerify_NonLoopback_StartsWithHttpsNotice()
     {
-        var settings = WithTls(new DaemonSettings { Hosts = ["tcp://0.0.0.0:0"] }, verify: false);
+        var settings = WithTls(Hosts($"tcp://0.0.0.0:{Port}"), verify: false);
 
         using var set = ListenerSet.Create(settings, _logger, []);
 
-        Assert.StartsWith("[DEPRECATION NOTICE]: API is accessible on https://0.0.0.0:0 without TLS client verification.", Assert.Single(set.InfoWarnings));
+        Assert.StartsWith($"[DEPRECATION NOTICE]: API is accessible on https://0.0.0.0:{Port} without TLS client verification.", Assert.Single(set.InfoWarnings));
         Assert.Contains("does not verify clients", _log.ToString());
     }
 
@@ -83,7 +99,7 @@ public sealed class ListenerSetTests : IDisposable
     public void Dispose_RemovesUnixSocketFiles()
     {
         string socket = Path.Combine(_dir, "c.sock");
-        var set = ListenerSet.Create(new DaemonSettings { Hosts = ["unix://" + socket, "unix://" + socket], Group = "0" }, _logger, []);
+        var set = ListenerSet.Create(Hosts("unix://" + socket, "unix://" + socket) with { Group = "0" }, _logger, []);
         Assert.Single(set.Listeners);
         Assert.True(File.Exists(socket));
 

@@ -22,8 +22,9 @@ public sealed class TlsCertificateStoreTests : IDisposable
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(30));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(365));
     }
 
     private static X509Certificate2 Issue(X509Certificate2 ca, string cn, Oid? eku, DateTimeOffset? notAfter = null, byte serial = 1, bool san = false)
@@ -57,41 +58,45 @@ public sealed class TlsCertificateStoreTests : IDisposable
 
     private X509Certificate2Collection Cas => [_ca];
 
+    /// <summary>The one client check the store installs in the handshake.</summary>
+    private bool Valid(X509Certificate2? certificate, X509Chain? presented) =>
+        new Moat.Security.Pki.ClientCertificateValidator(Cas, null).Validate(certificate, presented).Valid;
+
     [Fact]
     public void ValidateClient_ClientAuthFromOurCa_IsAccepted()
     {
-        Assert.True(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "alice", ClientAuth), null));
+        Assert.True(Valid(Issue(_ca, "alice", ClientAuth), null));
     }
 
     [Fact]
     public void ValidateClient_NoEku_IsAccepted()
     {
-        Assert.True(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "bob", null), null));
+        Assert.True(Valid(Issue(_ca, "bob", null), null));
     }
 
     [Fact]
     public void ValidateClient_ServerAuthOnly_IsRefused()
     {
-        Assert.False(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "server", ServerAuth), null));
+        Assert.False(Valid(Issue(_ca, "server", ServerAuth), null));
     }
 
     [Fact]
     public void ValidateClient_OtherCa_IsRefused()
     {
         var rogue = MakeCa("Rogue CA");
-        Assert.False(TlsCertificateStore.ValidateClient(Cas, Issue(rogue, "mallory", ClientAuth), null));
+        Assert.False(Valid(Issue(rogue, "mallory", ClientAuth), null));
     }
 
     [Fact]
     public void ValidateClient_Expired_IsRefused()
     {
-        Assert.False(TlsCertificateStore.ValidateClient(Cas, Issue(_ca, "old", ClientAuth, DateTimeOffset.UtcNow.AddDays(-1)), null));
+        Assert.False(Valid(Issue(_ca, "old", ClientAuth, DateTimeOffset.UtcNow.AddDays(-1)), null));
     }
 
     [Fact]
     public void ValidateClient_NoCertificate_IsRefused()
     {
-        Assert.False(TlsCertificateStore.ValidateClient(Cas, null, null));
+        Assert.False(Valid(null, null));
     }
 
     [Fact]
@@ -116,13 +121,14 @@ public sealed class TlsCertificateStoreTests : IDisposable
         var store = Store(settings);
 
         Assert.False(store.CreateServerOptions().ClientCertificateRequired);
-        Assert.Null(store.Current.ClientCas);
+        Assert.Null(store.Current.ClientCertificateAuthorities);
+        Assert.Null(store.Validator);
     }
 
     [Fact]
     public void Load_MissingCert_HasDockerdsText()
     {
-        var e = Assert.Throws<ConfigurationException>(() => Moat.Daemon.Listeners.TlsMaterial.Load("", "", null, false));
+        var e = Assert.Throws<ConfigurationException>(() => TlsMaterial.Load(new DaemonSettings { Tls = true, TlsCert = "", TlsKey = "" }));
         Assert.Equal("invalid TLS configuration: could not load X509 key pair (cert: \"\", key: \"\"): open : no such file or directory", e.Message);
     }
 
@@ -158,6 +164,83 @@ public sealed class TlsCertificateStoreTests : IDisposable
         Assert.False(store.Reload(settings, "test"));
         Assert.Equal("02", store.Current.Certificate.SerialNumber);
         Assert.Contains("TLS certificates not reloaded, keeping the current ones", _log.ToString());
+    }
+
+    private void WriteCrl(string path, int number, params X509Certificate2[] revoked)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        foreach (var c in revoked) builder.AddEntry(c);
+        byte[] der = builder.Build(_ca, number, DateTimeOffset.UtcNow.AddDays(7), HashAlgorithmName.SHA256);
+        File.WriteAllText(path, PemEncoding.WriteString("X509 CRL", der));
+    }
+
+    [Fact]
+    public void Crl_ClientRevokedAfterStart_RefusedOnNextHandshake_OthersAccepted()
+    {
+        var alice = Issue(_ca, "alice", ClientAuth, serial: 5);
+        var bob = Issue(_ca, "bob", ClientAuth, serial: 6);
+        string crl = Path.Combine(_dir, "crl.pem");
+        WriteCrl(crl, 1);
+        var store = Store(Files(Issue(_ca, "localhost", ServerAuth, san: true)) with { TlsCrl = crl });
+        var options = store.CreateServerOptions();
+        Assert.True(options.RemoteCertificateValidationCallback!(this, alice, null, System.Net.Security.SslPolicyErrors.None));
+
+        WriteCrl(crl, 2, alice);
+
+        Assert.False(options.RemoteCertificateValidationCallback!(this, alice, null, System.Net.Security.SslPolicyErrors.None));
+        Assert.True(store.Validator!.Validate(bob).Valid);
+        Assert.Contains("TLS handshake refused: client certificate", _log.ToString());
+        Assert.Contains("is revoked", _log.ToString());
+    }
+
+    [Fact]
+    public void Crl_Sighup_NewGenerationReadsCurrentCrl_BrokenCrlKeepsOld()
+    {
+        var alice = Issue(_ca, "alice", ClientAuth, serial: 7);
+        string crl = Path.Combine(_dir, "crl.pem");
+        WriteCrl(crl, 1);
+        var settings = Files(Issue(_ca, "localhost", ServerAuth, san: true)) with { TlsCrl = crl };
+        var store = Store(settings);
+
+        WriteCrl(crl, 2, alice);
+        Assert.True(store.Reload(settings, "SIGHUP"));
+        Assert.False(store.Validator!.Validate(alice).Valid);
+
+        File.WriteAllText(crl, "-----BEGIN X509 CRL-----\nbroken\n-----END X509 CRL-----\n");
+        Assert.False(store.Reload(settings, "SIGHUP"));
+        Assert.False(store.Validator!.Validate(alice).Valid);
+    }
+
+    [Fact]
+    public void Crl_SignedByAnotherCa_RefusesToStart()
+    {
+        string crl = Path.Combine(_dir, "crl.pem");
+        var rogue = MakeCa("Rogue CA");
+        var builder = new CertificateRevocationListBuilder();
+        File.WriteAllText(crl, PemEncoding.WriteString("X509 CRL", builder.Build(rogue, 1, DateTimeOffset.UtcNow.AddDays(7), HashAlgorithmName.SHA256)));
+
+        var e = Assert.Throws<ConfigurationException>(() => Store(Files(Issue(_ca, "localhost", ServerAuth)) with { TlsCrl = crl }));
+
+        Assert.StartsWith("invalid TLS configuration: ", e.Message);
+        Assert.Contains("is not signed by a trusted CA", e.Message);
+    }
+
+    [Fact]
+    public void ServerCertificateExpiringWithin30Days_IsWarned_AtStartAndInInfo()
+    {
+        var store = Store(Files(Issue(_ca, "localhost", ServerAuth, DateTimeOffset.UtcNow.AddDays(10))));
+
+        Assert.Contains("TLS server certificate", store.ExpiryWarning);
+        Assert.Contains("moat pki server", store.ExpiryWarning);
+        Assert.Contains("TLS server certificate", _log.ToString());
+    }
+
+    [Fact]
+    public void ServerCertificateValidLonger_IsNotWarned()
+    {
+        var store = Store(Files(Issue(_ca, "localhost", ServerAuth, DateTimeOffset.UtcNow.AddDays(25).AddDays(20))));
+
+        Assert.Null(store.ExpiryWarning);
     }
 
     public void Dispose() => Directory.Delete(_dir, true);
