@@ -12,7 +12,7 @@ public sealed class JsonLogLine
     public string Stream { get; set; } = "";
 
     [JsonPropertyName("time")]
-    public DateTimeOffset Time { get; set; }
+    public DateTime Time { get; set; }
 }
 
 [JsonSerializable(typeof(JsonLogLine))]

@@ -141,7 +141,7 @@ public static class JsonLogReader
         {
             var parsed = JsonSerializer.Deserialize(line, LogJsonContext.Default.JsonLogLine);
             if (parsed is null) return false;
-            entry = new LogEntry(parsed.Stream == "stderr" ? LogStream.Stderr : LogStream.Stdout, parsed.Time, Encoding.UTF8.GetBytes(parsed.Log));
+            entry = new LogEntry(parsed.Stream == "stderr" ? LogStream.Stderr : LogStream.Stdout, new DateTimeOffset(DateTime.SpecifyKind(parsed.Time.ToUniversalTime(), DateTimeKind.Utc)), Encoding.UTF8.GetBytes(parsed.Log));
             return true;
         }
         catch (JsonException)

@@ -41,7 +41,7 @@ public sealed class JsonLogWriter : IDisposable
 
     public void Write(LogStream stream, DateTimeOffset time, ReadOnlySpan<byte> line)
     {
-        var entry = new JsonLogLine { Log = Encoding.UTF8.GetString(line), Stream = stream == LogStream.Stderr ? "stderr" : "stdout", Time = time.ToUniversalTime() };
+        var entry = new JsonLogLine { Log = Encoding.UTF8.GetString(line), Stream = stream == LogStream.Stderr ? "stderr" : "stdout", Time = time.UtcDateTime };
         byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(entry, LogJsonContext.Default.JsonLogLine);
         lock (_gate)
         {
