@@ -18,6 +18,7 @@ build: deps
 	@mkdir -p $(DIST)
 	install -m 0755 obj/publish/moatd/moatd $(DIST)/moatd
 	install -m 0755 obj/publish/moat/moat $(DIST)/moat
+	$(CC) -O2 -Wall -Wextra -Werror -o $(DIST)/moat-shim src/Moat.Shim/moat-shim.c
 
 run: build
 	$(DIST)/moatd $(ARGS)
@@ -31,6 +32,7 @@ bench: build
 install: build
 	install -m 0755 $(DIST)/moatd /usr/local/bin/moatd
 	install -m 0755 $(DIST)/moat /usr/local/bin/moat
+	install -m 0755 $(DIST)/moat-shim /usr/local/bin/moat-shim
 	install -m 0644 contrib/systemd/moat.service /etc/systemd/system/moat.service
 	install -m 0644 contrib/systemd/moat.socket /etc/systemd/system/moat.socket
 

@@ -1,0 +1,35 @@
+using Moat.Engine.Runtime.Oci;
+
+namespace Moat.Engine.Runtime;
+
+/// <summary>
+/// An OCI runtime (runc, crun) driven through its command line. Every call is one runtime invocation; errors come
+/// back as <see cref="OciRuntimeException"/> subclasses by category, with the runtime's own message.
+/// </summary>
+public interface IOciRuntime
+{
+    /// <summary>The name it is registered under ("runc").</summary>
+    string Name { get; }
+    /// <summary>The binary.</summary>
+    string Path { get; }
+    /// <summary>Arguments before the command: --root, --log-format and the configured runtimeArgs.</summary>
+    IReadOnlyList<string> GlobalArgs { get; }
+
+    /// <summary>`create`: sets the container up and leaves its init waiting for <see cref="StartAsync"/>. The monitor normally does this itself.</summary>
+    Task CreateAsync(string id, string bundle, string pidFile, string? consoleSocket, CancellationToken cancellationToken);
+    Task StartAsync(string id, CancellationToken cancellationToken);
+    Task<OciState> StateAsync(string id, CancellationToken cancellationToken);
+    Task<IReadOnlyList<OciState>> ListAsync(CancellationToken cancellationToken);
+    /// <param name="all">Signal every process of the container, not only init.</param>
+    Task KillAsync(string id, int signal, bool all, CancellationToken cancellationToken);
+    Task DeleteAsync(string id, bool force, CancellationToken cancellationToken);
+    Task PauseAsync(string id, CancellationToken cancellationToken);
+    Task ResumeAsync(string id, CancellationToken cancellationToken);
+    /// <summary>`update --resources -`: new cgroup limits for a live container.</summary>
+    Task UpdateAsync(string id, OciResources resources, CancellationToken cancellationToken);
+    /// <summary>
+    /// `exec --detach --process &lt;file&gt; --pid-file &lt;file&gt;`: starts an extra process in the container and
+    /// returns its host pid. Its stdio is the given handles (null = /dev/null), or a pty sent to <paramref name="consoleSocket"/>.
+    /// </summary>
+    Task<int> ExecAsync(string id, OciProcess process, string workDir, string? consoleSocket, CancellationToken cancellationToken);
+}

@@ -1,0 +1,208 @@
+using Moat.Engine.Errors;
+using Moat.Engine.Runtime.Oci;
+
+namespace Moat.Engine.Runtime;
+
+public sealed partial class RuntimeService
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+
+    /// <summary>
+    /// Creates the container under a new monitor and starts its process; returns once it runs, with its host pid.
+    /// A previous run's runtime state (stopped) is cleared first.
+    /// </summary>
+    public async Task<int> StartAsync(string id, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        var runtime = _runtimes.Get(record.Runtime);
+        string stateDir = StateDir(id);
+        try
+        {
+            var state = await runtime.StateAsync(id, cancellationToken);
+            if (state.Status is "running" or "paused" or "pausing")
+                throw new RuntimeStateException($"container {id} is already running");
+            await runtime.DeleteAsync(id, force: true, cancellationToken);
+            await WaitForShimExitAsync(stateDir, TimeSpan.FromSeconds(5), cancellationToken);
+        }
+        catch (RuntimeContainerNotFoundException) { }
+
+        int pid = await _monitor.LaunchAsync(new MonitorLaunch(
+            id, record.Bundle, stateDir, runtime, record.LogPath, record.LogMaxSize, record.LogMaxFile,
+            record.Terminal, record.OpenStdin, record.StdinOnce, record.LoopbackUp), cancellationToken);
+        try
+        {
+            await runtime.StartAsync(id, CancellationToken.None);
+        }
+        catch
+        {
+            try { await runtime.DeleteAsync(id, force: true, CancellationToken.None); } catch (MoatException) { } catch (OciRuntimeException) { }
+            throw;
+        }
+        return pid;
+    }
+
+    /// <summary>The runtime's status and init pid (0 when not running); Unknown when the runtime has no such container.</summary>
+    public async Task<(RuntimeStatus Status, int Pid)> StateAsync(string id, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        try
+        {
+            var state = await _runtimes.Get(record.Runtime).StateAsync(id, cancellationToken);
+            var status = MapStatus(state.Status);
+            return (status, status is RuntimeStatus.Running or RuntimeStatus.Paused or RuntimeStatus.Created ? state.Pid : 0);
+        }
+        catch (RuntimeContainerNotFoundException) { return (RuntimeStatus.Unknown, 0); }
+    }
+
+    internal static RuntimeStatus MapStatus(string status) => status switch
+    {
+        "created" => RuntimeStatus.Created,
+        "running" => RuntimeStatus.Running,
+        "paused" or "pausing" => RuntimeStatus.Paused,
+        "stopped" => RuntimeStatus.Stopped,
+        _ => RuntimeStatus.Unknown,
+    };
+
+    /// <summary>Sends <paramref name="signal"/> to the container's init.</summary>
+    public async Task KillAsync(string id, int signal, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        try { await _runtimes.Get(record.Runtime).KillAsync(id, signal, all: false, cancellationToken); }
+        catch (RuntimeContainerNotFoundException) { throw new RuntimeStateException($"Container {id} is not running"); }
+    }
+
+    /// <summary>
+    /// Docker's stop: <paramref name="signal"/> (SIGTERM), then SIGKILL to every process once
+    /// <paramref name="timeout"/> passes (negative = wait forever); returns how it exited.
+    /// </summary>
+    public async Task<ContainerExit?> StopAsync(string id, int signal, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        var runtime = _runtimes.Get(record.Runtime);
+        var (status, _) = await StateAsync(id, cancellationToken);
+        if (status is not (RuntimeStatus.Running or RuntimeStatus.Paused or RuntimeStatus.Created)) return GetExit(id);
+        try
+        {
+            await runtime.KillAsync(id, signal, all: false, cancellationToken);
+            if (status == RuntimeStatus.Paused) await runtime.ResumeAsync(id, cancellationToken);
+        }
+        catch (RuntimeStateException) { }
+        catch (RuntimeContainerNotFoundException) { }
+
+        using (var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            if (timeout >= TimeSpan.Zero) cts.CancelAfter(timeout);
+            try { return await WaitAsync(id, cts.Token); }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }
+        }
+        try { await runtime.KillAsync(id, SIGKILL, all: true, cancellationToken); }
+        catch (RuntimeStateException) { }
+        catch (RuntimeContainerNotFoundException) { }
+        return await WaitAsync(id, cancellationToken);
+    }
+
+    public async Task PauseAsync(string id, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        await _runtimes.Get(record.Runtime).PauseAsync(id, cancellationToken);
+    }
+
+    public async Task ResumeAsync(string id, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        await _runtimes.Get(record.Runtime).ResumeAsync(id, cancellationToken);
+    }
+
+    /// <summary>New cgroup limits for a live container (docker update).</summary>
+    public async Task UpdateAsync(string id, OciResources resources, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        await _runtimes.Get(record.Runtime).UpdateAsync(id, resources, cancellationToken);
+    }
+
+    /// <summary>Starts an extra process in a running container (exec); returns its host pid.</summary>
+    public async Task<int> ExecAsync(string id, OciProcess process, string? consoleSocket, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        return await _runtimes.Get(record.Runtime).ExecAsync(id, process, StateDir(id), consoleSocket, cancellationToken);
+    }
+
+    /// <summary>The recorded exit, or null when the container has not exited.</summary>
+    public ContainerExit? GetExit(string id)
+    {
+        var record = Load(id);
+        var exit = ContainerMonitor.ReadExit(StateDir(id));
+        return exit is null ? null : new ContainerExit(exit.ExitCode, exit.FinishedAt, _cgroups.OomKills(record.CgroupsPath) > 0);
+    }
+
+    /// <summary>
+    /// Waits until the container's init exits and returns its exit. Works across moatd restarts: the exit comes
+    /// from the monitor's file. A container whose monitor died without writing one ends with 255.
+    /// </summary>
+    public async Task<ContainerExit> WaitAsync(string id, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        string stateDir = StateDir(id);
+        var runtime = _runtimes.Get(record.Runtime);
+        int checks = 0;
+        while (true)
+        {
+            if (GetExit(id) is { } exit) return exit;
+            // Every ~second, make sure someone is still going to write the file.
+            if (++checks % 20 == 0 && ContainerMonitor.RunningShimPid(stateDir) is null && ContainerMonitor.ReadExit(stateDir) is null)
+            {
+                bool alive;
+                try { alive = MapStatus((await runtime.StateAsync(id, cancellationToken)).Status) is RuntimeStatus.Running or RuntimeStatus.Paused or RuntimeStatus.Created; }
+                catch (RuntimeContainerNotFoundException) { alive = false; }
+                if (!alive) return new ContainerExit(255, _time.GetUtcNow(), _cgroups.OomKills(record.CgroupsPath) > 0);
+            }
+            await Task.Delay(PollInterval, _time, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Removes the container from the runtime (killing it if it still runs), unmounts its rootfs and deletes its
+    /// state dir; with <paramref name="removeBundle"/> also the container dir (its writable layer).
+    /// </summary>
+    public async Task DeleteAsync(string id, bool removeBundle, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        var runtime = _runtimes.Get(record.Runtime);
+        try { await runtime.DeleteAsync(id, force: true, cancellationToken); }
+        catch (RuntimeContainerNotFoundException) { }
+        string stateDir = StateDir(id);
+        await WaitForShimExitAsync(stateDir, TimeSpan.FromSeconds(10), cancellationToken);
+        if (record.Overlay) Unmount(record.Rootfs);
+        if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);
+        _records.TryRemove(id, out _);
+        if (removeBundle && Directory.Exists(record.Bundle))
+        {
+            if (IsMountPoint(record.Rootfs)) throw new ConflictException($"the rootfs of {id} is still mounted");
+            Directory.Delete(record.Bundle, recursive: true);
+        }
+    }
+
+    private async Task WaitForShimExitAsync(string stateDir, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + timeout;
+        while (ContainerMonitor.RunningShimPid(stateDir) is not null && _time.GetUtcNow() < deadline)
+            await Task.Delay(PollInterval, _time, cancellationToken);
+    }
+
+    /// <summary>Resizes the container's TTY.</summary>
+    public void Resize(string id, int height, int width)
+    {
+        Load(id);
+        if (height <= 0 || width <= 0 || height > ushort.MaxValue || width > ushort.MaxValue) throw new InvalidArgumentException("invalid terminal size");
+        ContainerMonitor.Control(StateDir(id), $"resize {height} {width}");
+    }
+
+    /// <summary>Closes the container's stdin (the attached client sent EOF).</summary>
+    public void CloseStdin(string id)
+    {
+        Load(id);
+        ContainerMonitor.Control(StateDir(id), "close-stdin");
+    }
+}
