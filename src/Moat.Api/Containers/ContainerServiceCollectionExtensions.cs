@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Moat.Engine.Containers;
 using Moat.Engine.Events;
+using Moat.Engine.Runtime;
 using Moat.Engine.Volumes;
 
 namespace Moat.Api.Containers;
@@ -13,9 +14,14 @@ public static class ContainerServiceCollectionExtensions
     /// The container and volume services, their store and the start/stop hooks. An image store and a runtime
     /// register <see cref="IImageResolver"/> and <see cref="IContainerRuntime"/>; until then placeholders refuse.
     /// </summary>
-    public static IServiceCollection AddContainers(this IServiceCollection services, ContainerOptions options)
+    public static IServiceCollection AddContainers(this IServiceCollection services, ContainerOptions options, RuntimeOptions? runtime = null)
     {
         services.AddSingleton(options);
+        if (runtime is not null)
+        {
+            services.TryAddSingleton(_ => new RuntimeService(runtime));
+            services.TryAddSingleton<IContainerRuntime, RuntimeServiceAdapter>();
+        }
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EventBus>();
         services.TryAddSingleton<IImageResolver, NoImageResolver>();

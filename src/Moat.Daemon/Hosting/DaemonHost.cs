@@ -7,6 +7,8 @@ using Moat.Api;
 using Moat.Api.Routing;
 using Moat.Api.Security;
 using Moat.Api.SystemInfo;
+using Moat.Api.Containers;
+using Moat.Api.Volumes;
 using Moat.Daemon.Configuration;
 
 namespace Moat.Daemon.Hosting;
@@ -27,12 +29,15 @@ public static class DaemonHost
         var server = new ServerIdentity(EngineVersion, "moat");
         var routes = new RouteTable();
         SystemRoutes.Map(routes, server);
+        ContainerRoutes.Map(routes);
+        VolumeRoutes.Map(routes);
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(server);
         builder.Services.AddSingleton(routes);
         builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
         builder.Services.AddSingleton<ApiPipeline>();
+        builder.Services.AddContainers(ContainerSetup.Options(settings), ContainerSetup.Runtime(settings));
 
         builder.WebHost.UseKestrel(k =>
         {
