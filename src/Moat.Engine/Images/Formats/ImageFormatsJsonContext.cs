@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+
+namespace Moat.Engine.Images.Formats;
+
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, WriteIndented = false)]
+[JsonSerializable(typeof(ImageConfigFile))]
+[JsonSerializable(typeof(OciManifest))]
+[JsonSerializable(typeof(OciIndex))]
+[JsonSerializable(typeof(OciLayoutFile))]
+[JsonSerializable(typeof(List<ArchiveManifestEntry>))]
+[JsonSerializable(typeof(ImageRecordFile))]
+[JsonSerializable(typeof(ReferencesFile))]
+[JsonSerializable(typeof(LayerMetadataFile))]
+[JsonSerializable(typeof(Dictionary<string, Dictionary<string, string>>))]
+public sealed partial class ImageFormatsJsonContext : JsonSerializerContext;
