@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Moat.Engine.Containers;
 using Moat.Engine.Events;
+using Moat.Engine.Images;
 using Moat.Engine.Runtime;
 using Moat.Engine.Volumes;
 
@@ -24,7 +25,8 @@ public static class ContainerServiceCollectionExtensions
         }
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EventBus>();
-        services.TryAddSingleton<IImageResolver, NoImageResolver>();
+        services.TryAddSingleton<IImageResolver, ImageResolverAdapter>();
+        services.Replace(ServiceDescriptor.Singleton<IImageUsage, ContainerImageUsage>());
         services.TryAddSingleton<IContainerRuntime, NoContainerRuntime>();
         services.AddSingleton<ContainerStore>();
         services.AddSingleton<VolumeService>();
@@ -36,10 +38,12 @@ public static class ContainerServiceCollectionExtensions
 }
 
 /// <summary>Reconciles containers when moatd starts and stops (or leaves, with live-restore) them when it stops.</summary>
-public sealed class ContainerLifecycleHost(ContainerService containers) : IHostedService
+public sealed class ContainerLifecycleHost(ContainerService containers, IServiceProvider services) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (services.GetService<ImageService>() is { } images)
+            images.Usage = services.GetRequiredService<IImageUsage>();
         await containers.RecoverAsync(cancellationToken);
         await containers.StartPolicyContainersAsync(cancellationToken);
     }
