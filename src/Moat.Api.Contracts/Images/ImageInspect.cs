@@ -94,3 +94,16 @@ public sealed class ImageDiskUsage
     public long LayersSize { get; set; }
     public List<ImageSummary> Images { get; set; } = [];
 }
+
+/// <summary>
+/// GET /system/df. Only the images part is filled by the images area; Containers, Volumes and BuildCache
+/// stay empty until their areas contribute.
+/// </summary>
+public sealed class SystemDiskUsage
+{
+    public long LayersSize { get; set; }
+    public List<ImageSummary> Images { get; set; } = [];
+    public List<System.Text.Json.JsonElement> Containers { get; set; } = [];
+    public List<System.Text.Json.JsonElement> Volumes { get; set; } = [];
+    public List<System.Text.Json.JsonElement> BuildCache { get; set; } = [];
+}

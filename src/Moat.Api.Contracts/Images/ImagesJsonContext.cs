@@ -11,6 +11,7 @@ namespace Moat.Api.Contracts.Images;
 [JsonSerializable(typeof(JsonMessage))]
 [JsonSerializable(typeof(ImageConfig))]
 [JsonSerializable(typeof(ImageDiskUsage))]
+[JsonSerializable(typeof(SystemDiskUsage))]
 [JsonSerializable(typeof(Dictionary<string, Dictionary<string, bool>>))]
 [JsonSerializable(typeof(Dictionary<string, List<string>>))]
 public sealed partial class ImagesJsonContext : JsonSerializerContext;

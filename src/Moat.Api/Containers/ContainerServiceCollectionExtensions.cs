@@ -38,12 +38,10 @@ public static class ContainerServiceCollectionExtensions
 }
 
 /// <summary>Reconciles containers when moatd starts and stops (or leaves, with live-restore) them when it stops.</summary>
-public sealed class ContainerLifecycleHost(ContainerService containers, IServiceProvider services) : IHostedService
+public sealed class ContainerLifecycleHost(ContainerService containers) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (services.GetService<ImageService>() is { } images)
-            images.Usage = services.GetRequiredService<IImageUsage>();
         await containers.RecoverAsync(cancellationToken);
         await containers.StartPolicyContainersAsync(cancellationToken);
     }

@@ -29,6 +29,7 @@ public static class DaemonHost
         var server = new ServerIdentity(EngineVersion, "moat");
         var routes = new RouteTable();
         SystemRoutes.Map(routes, server);
+        Moat.Api.Images.ImageRoutes.Map(routes);
         ContainerRoutes.Map(routes);
         VolumeRoutes.Map(routes);
 
@@ -37,6 +38,7 @@ public static class DaemonHost
         builder.Services.AddSingleton(routes);
         builder.Services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
         builder.Services.AddSingleton<ApiPipeline>();
+        Moat.Api.Images.ImagesServiceCollectionExtensions.AddImages(builder.Services, settings.DataRoot);
         builder.Services.AddContainers(ContainerSetup.Options(settings), ContainerSetup.Runtime(settings));
 
         builder.WebHost.UseKestrel(k =>

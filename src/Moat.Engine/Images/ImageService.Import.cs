@@ -78,7 +78,7 @@ public sealed partial class ImageService
                 RootFs = new RootFsSection { DiffIds = [layer.DiffId] },
                 History = [new HistoryEntry { Created = created, Comment = comment }],
             };
-            var entry = StoreImage(JsonSerializer.SerializeToUtf8Bytes(file, ImageFormatsJsonContext.Default.ImageConfigFile), null);
+            var entry = StoreImage(JsonSerializer.SerializeToUtf8Bytes(file, ImageFormatsJson.Context.ImageConfigFile), null);
             Publish("import", entry.Id, entry.Id, entry);
             if (reference is not null)
             {
@@ -86,6 +86,11 @@ public sealed partial class ImageService
                 Publish("tag", entry.Id, reference.FamiliarString, entry);
             }
             return entry.Id;
+        }
+        catch
+        {
+            CollectGarbage(_snapshot);
+            throw;
         }
         finally
         {
@@ -109,7 +114,7 @@ public sealed partial class ImageService
                 Size = Layers.Get(d)?.TarSize ?? throw new InvalidOperationException($"layer {d} missing"),
             })],
         };
-        string manifestDigest = Blobs.Put(JsonSerializer.SerializeToUtf8Bytes(manifest, ImageFormatsJsonContext.Default.OciManifest));
+        string manifestDigest = Blobs.Put(JsonSerializer.SerializeToUtf8Bytes(manifest, ImageFormatsJson.Context.OciManifest));
         var entry = BuildEntry(id, configBytes, manifestDigest, null, parent) ?? throw new InvalidOperationException("layers vanished");
         CommitImage(entry);
         return entry;

@@ -47,6 +47,11 @@ public sealed partial class ImageService
             {
                 foreach (var item in items) await LoadOneAsync(staging, item, quiet, progress, cancellationToken);
             }
+            catch
+            {
+                CollectGarbage(_snapshot); // layers of an image that did not complete are nobody's
+                throw;
+            }
             finally
             {
                 _gate.Release();
@@ -132,7 +137,7 @@ public sealed partial class ImageService
         List<ArchiveManifestEntry>? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(ReadSmall(staging, "manifest.json"), ImageFormatsJsonContext.Default.ListArchiveManifestEntry);
+            manifest = JsonSerializer.Deserialize(ReadSmall(staging, "manifest.json"), ImageFormatsJson.Context.ListArchiveManifestEntry);
         }
         catch (JsonException e)
         {
@@ -155,7 +160,7 @@ public sealed partial class ImageService
 
     private List<LoadItem> ReadOciLayout(string staging)
     {
-        var index = ReadJson(staging, "index.json", ImageFormatsJsonContext.Default.OciIndex, null);
+        var index = ReadJson(staging, "index.json", ImageFormatsJson.Context.OciIndex, null);
         var items = new List<LoadItem>();
         foreach (var descriptor in index.Manifests) CollectOci(staging, descriptor, items, depth: 0);
         if (items.Count == 0) throw new InvalidArchiveException("invalid archive: index.json lists no image for linux");
@@ -170,7 +175,7 @@ public sealed partial class ImageService
         switch (descriptor.MediaType)
         {
             case MediaTypes.OciIndex or MediaTypes.DockerManifestList:
-                var nested = ReadJson(staging, path, ImageFormatsJsonContext.Default.OciIndex, descriptor.Digest);
+                var nested = ReadJson(staging, path, ImageFormatsJson.Context.OciIndex, descriptor.Digest);
                 var candidates = nested.Manifests.Where(m => m.Platform is null || (m.Platform.Os == "linux" && m.Platform.Architecture == HostArchitecture)).ToList();
                 // One image per index: this host's platform if listed, else the only entry.
                 var chosen = candidates.FirstOrDefault() ?? (nested.Manifests.Count == 1 ? nested.Manifests[0] : null)
@@ -179,7 +184,7 @@ public sealed partial class ImageService
                 CollectOci(staging, chosen, items, depth + 1);
                 return;
             case MediaTypes.OciManifest or MediaTypes.DockerManifest:
-                var manifest = ReadJson(staging, path, ImageFormatsJsonContext.Default.OciManifest, descriptor.Digest);
+                var manifest = ReadJson(staging, path, ImageFormatsJson.Context.OciManifest, descriptor.Digest);
                 byte[] config = ReadVerified(staging, manifest.Config.Digest);
                 var tags = new List<ImageReference>();
                 if (descriptor.Annotations is { } a)

@@ -96,9 +96,9 @@ public sealed partial class ImageService
                 Layers = [.. image.DiffIds.Select(d => "blobs/sha256/" + d[7..])],
             });
         }
-        await WriteFileAsync(tar, "index.json", JsonSerializer.SerializeToUtf8Bytes(index, ImageFormatsJsonContext.Default.OciIndex), epoch, cancellationToken);
-        await WriteFileAsync(tar, "manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifestJson, ImageFormatsJsonContext.Default.ListArchiveManifestEntry), epoch, cancellationToken);
-        await WriteFileAsync(tar, "oci-layout", JsonSerializer.SerializeToUtf8Bytes(new OciLayoutFile(), ImageFormatsJsonContext.Default.OciLayoutFile), epoch, cancellationToken);
+        await WriteFileAsync(tar, "index.json", JsonSerializer.SerializeToUtf8Bytes(index, ImageFormatsJson.Context.OciIndex), epoch, cancellationToken);
+        await WriteFileAsync(tar, "manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifestJson, ImageFormatsJson.Context.ListArchiveManifestEntry), epoch, cancellationToken);
+        await WriteFileAsync(tar, "oci-layout", JsonSerializer.SerializeToUtf8Bytes(new OciLayoutFile(), ImageFormatsJson.Context.OciLayoutFile), epoch, cancellationToken);
         foreach (var (image, _) in plan.Images) Publish("save", image.Id, image.Id, image);
     }
 

@@ -135,7 +135,7 @@ public sealed partial class ImageService
         {
             try
             {
-                var record = JsonSerializer.Deserialize(File.ReadAllBytes(file), ImageFormatsJsonContext.Default.ImageRecordFile)
+                var record = JsonSerializer.Deserialize(File.ReadAllBytes(file), ImageFormatsJson.Context.ImageRecordFile)
                     ?? throw new InvalidDataException();
                 var entry = BuildEntry(record.Id, Blobs.Read(record.Id), record.ManifestDigest, ParseTime(record.LastTagTime), record.Parent);
                 if (!Blobs.Exists(record.ManifestDigest) || entry is null) throw new InvalidDataException();
@@ -151,7 +151,7 @@ public sealed partial class ImageService
         {
             try
             {
-                var file = JsonSerializer.Deserialize(File.ReadAllBytes(_referencesPath), ImageFormatsJsonContext.Default.ReferencesFile);
+                var file = JsonSerializer.Deserialize(File.ReadAllBytes(_referencesPath), ImageFormatsJson.Context.ReferencesFile);
                 foreach (var (r, id) in file?.References ?? [])
                     if (images.ContainsKey(id)) references[r] = id;
             }
@@ -193,7 +193,7 @@ public sealed partial class ImageService
         ImageConfigFile? config;
         try
         {
-            config = JsonSerializer.Deserialize(bytes, ImageFormatsJsonContext.Default.ImageConfigFile);
+            config = JsonSerializer.Deserialize(bytes, ImageFormatsJson.Context.ImageConfigFile);
         }
         catch (JsonException e)
         {
@@ -232,7 +232,7 @@ public sealed partial class ImageService
             LastTagTime = entry.LastTagTime is { } t ? FormatTime(t) : null,
             Parent = entry.Parent,
         };
-        AtomicFile.Write(Path.Combine(_imagesDir, entry.Id[7..] + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, ImageFormatsJsonContext.Default.ImageRecordFile));
+        AtomicFile.Write(Path.Combine(_imagesDir, entry.Id[7..] + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, ImageFormatsJson.Context.ImageRecordFile));
         var s = _snapshot;
         var images = new Dictionary<string, ImageEntry>(s.Images, StringComparer.Ordinal) { [entry.Id] = entry };
         _snapshot = new Snapshot(images, s.References);
@@ -242,7 +242,7 @@ public sealed partial class ImageService
     private void CommitReferences(Dictionary<string, string> references, Dictionary<string, ImageEntry>? images = null)
     {
         var file = new ReferencesFile { References = new(references.OrderBy(r => r.Key, StringComparer.Ordinal)) };
-        AtomicFile.Write(_referencesPath, JsonSerializer.SerializeToUtf8Bytes(file, ImageFormatsJsonContext.Default.ReferencesFile));
+        AtomicFile.Write(_referencesPath, JsonSerializer.SerializeToUtf8Bytes(file, ImageFormatsJson.Context.ReferencesFile));
         _snapshot = new Snapshot(images ?? _snapshot.Images, references);
     }
 

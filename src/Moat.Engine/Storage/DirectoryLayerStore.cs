@@ -29,7 +29,7 @@ public abstract class DirectoryLayerStore : ILayerStore
             if (hex.Length != 64) continue;
             try
             {
-                var meta = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(dir, "layer.json")), ImageFormatsJsonContext.Default.LayerMetadataFile);
+                var meta = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(dir, "layer.json")), ImageFormatsJson.Context.LayerMetadataFile);
                 if (meta is null || meta.DiffId != "sha256:" + hex) throw new InvalidDataException();
                 _layers[meta.DiffId] = new LayerInfo(meta.DiffId, Path.Combine(dir, "diff"), meta.Size, meta.TarSize);
             }
@@ -71,7 +71,7 @@ public abstract class DirectoryLayerStore : ILayerStore
                 return existing;
             }
             var meta = new LayerMetadataFile { DiffId = diffId, Size = extractor.ContentSize, TarSize = digesting.BytesRead };
-            File.WriteAllBytes(Path.Combine(tmp, "layer.json"), JsonSerializer.SerializeToUtf8Bytes(meta, ImageFormatsJsonContext.Default.LayerMetadataFile));
+            File.WriteAllBytes(Path.Combine(tmp, "layer.json"), JsonSerializer.SerializeToUtf8Bytes(meta, ImageFormatsJson.Context.LayerMetadataFile));
             Files.SyncFs(tmp);
             string final = Path.Combine(Root, diffId["sha256:".Length..]);
             Directory.Move(tmp, final);
