@@ -389,6 +389,14 @@ static int listen_unix(const char *path)
     return s;
 }
 
+static char console_path[4200], console_dir[64];
+
+static void remove_console(void)
+{
+    if (console_path[0]) unlink(console_path);
+    if (console_dir[0]) rmdir(console_dir);
+}
+
 static void usage(void)
 {
     die("usage: moat-shim --id ID --bundle DIR --state-dir DIR --runtime PATH [--runtime-arg ARG]... "
@@ -496,7 +504,17 @@ int main(int argc, char **argv)
     /* 3. The container's stdio: pipes we read (and a stdin pipe we write), or a pty runc hands us. */
     int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, in_pipe[2] = {-1, -1}, console_listener = -1;
     if (opt_terminal) {
-        console_listener = listen_unix("console.sock");
+        /* runc resolves the socket path after entering the bundle dir: give it an absolute path, short enough for sun_path. */
+        char cwd[4096];
+        if (getcwd(cwd, sizeof cwd) && strlen(cwd) + sizeof "/console.sock" < sizeof(((struct sockaddr_un *)0)->sun_path)) {
+            snprintf(console_path, sizeof console_path, "%s/console.sock", cwd);
+        } else {
+            char tmpl[] = "/tmp/moat-console-XXXXXX";
+            if (!mkdtemp(tmpl)) { report(sync_fd, 'E', "moat-shim: mkdtemp failed"); _exit(1); }
+            snprintf(console_dir, sizeof console_dir, "%s", tmpl);
+            snprintf(console_path, sizeof console_path, "%s/console.sock", tmpl);
+        }
+        console_listener = listen_unix(console_path);
         if (console_listener < 0) { report(sync_fd, 'E', "moat-shim: cannot listen on console.sock"); _exit(1); }
     } else {
         if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) { report(sync_fd, 'E', "moat-shim: pipe failed"); _exit(1); }
@@ -530,7 +548,7 @@ int main(int argc, char **argv)
         args[n++] = "init.pid";
         if (opt_terminal) {
             args[n++] = "--console-socket";
-            args[n++] = "console.sock";
+            args[n++] = console_path;
         }
         args[n++] = opt_id;
         args[n] = NULL;
@@ -560,7 +578,7 @@ int main(int argc, char **argv)
         msg[len] = 0;
         if (len == 0) snprintf(msg, sizeof msg, "%s create failed with status %d", opt_runtime, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         report(sync_fd, 'E', msg);
-        unlink("console.sock");
+        remove_console();
         _exit(1);
     }
     close(runtime_err[0]);
@@ -569,7 +587,7 @@ int main(int argc, char **argv)
     if (opt_terminal) {
         master = receive_console(console_listener);
         close(console_listener);
-        unlink("console.sock");
+        remove_console();
         if (master < 0) { report(sync_fd, 'E', "moat-shim: did not receive the console from the runtime"); _exit(1); }
         stdin_fd = master;
     }
