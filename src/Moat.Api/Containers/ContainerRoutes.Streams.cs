@@ -104,8 +104,10 @@ public static partial class ContainerRoutes
         var http = request.Http;
         var upgrade = http.Features.Get<IHttpUpgradeFeature>();
         Stream output;
+        var halfClose = HalfClose.For(http);
         if (upgrade is { IsUpgradableRequest: true })
         {
+            if (halfClose is not null) halfClose.Upgraded = true;
             http.Response.Headers.ContentType = contentType;
             http.Response.Headers.Connection = "Upgrade";
             http.Response.Headers.Upgrade = "tcp";
@@ -118,12 +120,15 @@ public static partial class ContainerRoutes
             await http.Response.StartAsync(request.Aborted);
             output = http.Response.Body;
         }
+        // The CLI half-closes its side at once when it has no stdin to send, and Kestrel reports that FIN as
+        // RequestAborted; so the copy is not tied to it. A client that is really gone makes the writes fail.
+        using var gone = new CancellationTokenSource();
         try
         {
             if (!stdout && !stderr)
-                await stop.WaitAsync(request.Aborted);
+                await stop;
             else
-                await CopyLogAsync(record.LogPath, options, stop, timestamps: false, framed: !tty, output, request.Aborted);
+                await CopyLogAsync(record.LogPath, options, stop, timestamps: false, framed: !tty, output, gone.Token);
         }
         catch (IOException)
         {
@@ -131,6 +136,7 @@ public static partial class ContainerRoutes
         }
         finally
         {
+            halfClose?.Finish();
             if (!ReferenceEquals(output, http.Response.Body)) await output.DisposeAsync();
         }
     }

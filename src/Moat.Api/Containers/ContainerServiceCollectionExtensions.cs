@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +34,8 @@ public static class ContainerServiceCollectionExtensions
         services.AddSingleton<ContainerService>();
         services.AddSingleton<IVolumeUsage>(sp => sp.GetRequiredService<ContainerService>());
         services.AddHostedService<ContainerLifecycleHost>();
+        // Attach needs half-closed connections to keep working (see HalfClose); applies to every listener.
+        services.Configure<KestrelServerOptions>(k => k.ConfigureEndpointDefaults(listen => listen.Use(HalfClose.Middleware)));
         return services;
     }
 }
