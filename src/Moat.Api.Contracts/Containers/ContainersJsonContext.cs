@@ -7,6 +7,7 @@ namespace Moat.Api.Contracts.Containers;
 [JsonSerializable(typeof(ContainerCreateResponse))]
 [JsonSerializable(typeof(ContainerInspectResponse))]
 [JsonSerializable(typeof(List<ContainerSummary>))]
+[JsonSerializable(typeof(ContainerSummary))]
 [JsonSerializable(typeof(ContainerWaitResponse))]
 [JsonSerializable(typeof(ContainerUpdateRequest))]
 [JsonSerializable(typeof(ContainerUpdateResponse))]

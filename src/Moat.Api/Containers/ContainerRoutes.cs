@@ -64,7 +64,7 @@ public static partial class ContainerRoutes
         foreach (var r in records)
         {
             var s = ContainerViews.Summary(r, service);
-            if (size) { s.SizeRw = 0; s.SizeRootFs = 0; }
+            if (size) { s.SizeRw = service.SizeRw(r); s.SizeRootFs = s.SizeRw; }
             list.Add(s);
         }
         return ApiResults.JsonAsync(request.Http, list, ContainersJsonContext.Default.ListContainerSummary);
@@ -72,9 +72,10 @@ public static partial class ContainerRoutes
 
     private static Task Inspect(ApiRequest request)
     {
-        var record = Service(request).Get(request.Value("id"));
+        var service = Service(request);
+        var record = service.Get(request.Value("id"));
         var view = ContainerViews.Inspect(record);
-        if (QueryValues.Bool(request, "size")) { view.SizeRw = 0; view.SizeRootFs = 0; }
+        if (QueryValues.Bool(request, "size")) { view.SizeRw = service.SizeRw(record); view.SizeRootFs = view.SizeRw; }
         return ApiResults.JsonAsync(request.Http, view, ContainersJsonContext.Default.ContainerInspectResponse);
     }
 

@@ -29,6 +29,7 @@ public static class DaemonHost
         var server = new ServerIdentity(EngineVersion, "moat");
         var routes = new RouteTable();
         SystemRoutes.Map(routes, server);
+        DiskUsageRoute.Map(routes);
         Moat.Api.Images.ImageRoutes.Map(routes);
         ContainerRoutes.Map(routes);
         VolumeRoutes.Map(routes);

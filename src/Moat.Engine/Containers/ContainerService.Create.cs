@@ -37,6 +37,7 @@ public sealed partial class ContainerService
 
         if (string.IsNullOrEmpty(host.NetworkMode)) host.NetworkMode = "default";
         if (host.NetworkMode is "default" or "bridge") warnings.Add(DefaultNetworkWarning);
+        if (host.Init == true) warnings.Add("moatd does not provide an init process yet: --init is ignored");
         if (string.IsNullOrEmpty(host.RestartPolicy.Name)) host.RestartPolicy.Name = "no";
         if (string.IsNullOrEmpty(host.LogConfig.Type)) host.LogConfig.Type = _options.LogDriver;
         if (host.ShmSize == 0) host.ShmSize = 64 * 1024 * 1024;

@@ -145,6 +145,9 @@ public sealed partial class ContainerService
         return _runtime.StatsAsync(record.Id, cancellationToken);
     }
 
+    /// <summary>Bytes in the container's writable layer (its bundle's upper dir).</summary>
+    public long SizeRw(ContainerRecord record) => Volumes.VolumeService.DirectorySize(System.IO.Path.Combine(_store.DirectoryOf(record.Id), "bundle", "diff"));
+
     public string RootfsFor(string idOrName)
     {
         var record = _store.Get(idOrName);
