@@ -13,6 +13,10 @@
  * Protocol with the launcher: on success the launcher prints the init pid on stdout and exits 0; on failure it
  * prints the runtime's error text on stderr and exits 1.
  *
+ * With --exec-process FILE it runs `<runtime> exec --detach --process FILE` instead of create: an extra process in
+ * a running container with the same stdio, attach and exit handling (no log: Docker does not log exec output);
+ * --hold-output keeps its output until the first client attaches.
+ *
  * Files in --state-dir (the shim's cwd, so socket paths stay short): shim.pid, init.pid, exit, attach, ctl,
  * console.sock (terminal only), shim.log (the shim's own errors).
  */
@@ -45,13 +49,15 @@
 #define MAX_CLIENTS 16
 #define LINE_MAX_BYTES (16 * 1024)
 #define DRAIN_MS 2000
+#define HOLD_WAIT_MS 10000
 
 static const char *opt_id, *opt_bundle, *opt_state_dir, *opt_runtime, *opt_log_path;
 static const char *runtime_args[MAX_RUNTIME_ARGS];
 static int n_runtime_args;
 static long long opt_log_max_size;
 static int opt_log_max_file = 1;
-static int opt_terminal, opt_stdin, opt_stdin_once, opt_loopback_up;
+static int opt_terminal, opt_stdin, opt_stdin_once, opt_loopback_up, opt_hold_output;
+static const char *opt_exec_process;
 
 static void die(const char *fmt, ...)
 {
@@ -292,7 +298,46 @@ static void drop_client(int i)
     n_clients--;
 }
 
+/* With --hold-output (exec), output waits here until the first client attaches, so none is lost. */
+#define HOLD_MAX (1024 * 1024)
+static unsigned char *held;
+static size_t held_len;
+static int holding;
+
+static void broadcast_now(int stream, const unsigned char *data, size_t n);
+
 static void broadcast(int stream, const unsigned char *data, size_t n)
+{
+    if (holding) {
+        if (!held) held = malloc(HOLD_MAX);
+        if (held && held_len + n + 5 <= HOLD_MAX) {
+            held[held_len] = (unsigned char)stream;
+            held[held_len + 1] = (unsigned char)(n >> 24);
+            held[held_len + 2] = (unsigned char)(n >> 16);
+            held[held_len + 3] = (unsigned char)(n >> 8);
+            held[held_len + 4] = (unsigned char)n;
+            memcpy(held + held_len + 5, data, n);
+            held_len += n + 5;
+        }
+        return;
+    }
+    broadcast_now(stream, data, n);
+}
+
+static void release_held(void)
+{
+    holding = 0;
+    for (size_t off = 0; off + 5 <= held_len;) {
+        size_t n = ((size_t)held[off + 1] << 24) | ((size_t)held[off + 2] << 16) | ((size_t)held[off + 3] << 8) | held[off + 4];
+        broadcast_now(held[off], held + off + 5, n);
+        off += 5 + n;
+    }
+    free(held);
+    held = NULL;
+    held_len = 0;
+}
+
+static void broadcast_now(int stream, const unsigned char *data, size_t n)
 {
     unsigned char header[8] = {(unsigned char)stream, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
                                (unsigned char)(n >> 8), (unsigned char)n};
@@ -400,7 +445,7 @@ static void remove_console(void)
 static void usage(void)
 {
     die("usage: moat-shim --id ID --bundle DIR --state-dir DIR --runtime PATH [--runtime-arg ARG]... "
-        "[--log-path FILE] [--log-max-size BYTES] [--log-max-file N] [--terminal] [--stdin] [--stdin-once] [--loopback-up]");
+        "[--log-path FILE] [--log-max-size BYTES] [--log-max-file N] [--terminal] [--stdin] [--stdin-once] [--loopback-up] [--exec-process FILE [--hold-output]]");
 }
 
 static void parse_args(int argc, char **argv)
@@ -421,6 +466,8 @@ static void parse_args(int argc, char **argv)
         else if (!strcmp(a, "--stdin")) opt_stdin = 1;
         else if (!strcmp(a, "--stdin-once")) opt_stdin_once = 1;
         else if (!strcmp(a, "--loopback-up")) opt_loopback_up = 1;
+        else if (!strcmp(a, "--exec-process")) { VALUE(); opt_exec_process = v; }
+        else if (!strcmp(a, "--hold-output")) opt_hold_output = 1;
         else usage();
 #undef VALUE
     }
@@ -461,6 +508,7 @@ static int launcher(int sync_read, pid_t child)
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
+    holding = opt_hold_output;
     signal(SIGPIPE, SIG_IGN);
 
     int sync_pipe[2];
@@ -541,9 +589,17 @@ int main(int argc, char **argv)
         int n = 0;
         args[n++] = opt_runtime;
         for (int i = 0; i < n_runtime_args; i++) args[n++] = runtime_args[i];
-        args[n++] = "create";
-        args[n++] = "--bundle";
-        args[n++] = opt_bundle;
+        if (opt_exec_process) {
+            /* An extra process in the running container; --detach leaves it to us, the subreaper. */
+            args[n++] = "exec";
+            args[n++] = "--detach";
+            args[n++] = "--process";
+            args[n++] = opt_exec_process;
+        } else {
+            args[n++] = "create";
+            args[n++] = "--bundle";
+            args[n++] = opt_bundle;
+        }
         args[n++] = "--pid-file";
         args[n++] = "init.pid";
         if (opt_terminal) {
@@ -613,13 +669,13 @@ int main(int argc, char **argv)
     char ctlbuf[256];
     size_t ctllen = 0;
     for (;;) {
-        if (exited && fd_out < 0 && fd_err < 0) break;
+        if (exited && fd_out < 0 && fd_err < 0 && !holding) break;
         struct pollfd fds[6 + MAX_CLIENTS];
         int nfds = 0;
         fds[nfds++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
         fds[nfds++] = (struct pollfd){.fd = fd_out, .events = POLLIN};
         fds[nfds++] = (struct pollfd){.fd = fd_err, .events = POLLIN};
-        fds[nfds++] = (struct pollfd){.fd = exited ? -1 : attach, .events = POLLIN};
+        fds[nfds++] = (struct pollfd){.fd = exited && !holding ? -1 : attach, .events = POLLIN};
         fds[nfds++] = (struct pollfd){.fd = ctl, .events = POLLIN};
         for (int i = 0; i < n_clients; i++)
             fds[nfds++] = (struct pollfd){.fd = client_reading[i] ? clients[i] : -1, .events = POLLIN};
@@ -628,14 +684,30 @@ int main(int argc, char **argv)
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);
             long elapsed = (now.tv_sec - drain_start.tv_sec) * 1000 + (now.tv_nsec - drain_start.tv_nsec) / 1000000;
-            if (elapsed >= DRAIN_MS) break;
-            timeout = (int)(DRAIN_MS - elapsed);
+            /* Held output waits longer for its client (an exec that ended before anyone attached). */
+            long limit = holding ? HOLD_WAIT_MS : DRAIN_MS;
+            if (elapsed >= limit) break;
+            timeout = (int)(limit - elapsed);
         }
         int r = poll(fds, (nfds_t)nfds, timeout);
         if (r < 0) {
             if (errno == EINTR) continue;
             logmsg("poll: %s", strerror(errno));
             break;
+        }
+        /* Accept first: a client that connected before the output it wants must not miss it. */
+        if (fds[3].revents & POLLIN) {
+            int c = accept4(attach, NULL, NULL, SOCK_CLOEXEC);
+            if (c >= 0) {
+                if (n_clients == MAX_CLIENTS) close(c);
+                else {
+                    struct timeval tv = {.tv_sec = 1};
+                    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+                    client_reading[n_clients] = 1;
+                    clients[n_clients++] = c;
+                    if (holding) release_held();
+                }
+            }
         }
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
@@ -665,18 +737,6 @@ int main(int argc, char **argv)
             log_data(s == 1 ? &out_buf : &err_buf, buf, (size_t)n);
             broadcast(s, buf, (size_t)n);
         }
-        if (fds[3].revents & POLLIN) {
-            int c = accept4(attach, NULL, NULL, SOCK_CLOEXEC);
-            if (c >= 0) {
-                if (n_clients == MAX_CLIENTS) close(c);
-                else {
-                    struct timeval tv = {.tv_sec = 1};
-                    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-                    client_reading[n_clients] = 1;
-                    clients[n_clients++] = c;
-                }
-            }
-        }
         if (fds[4].revents & POLLIN) {
             ssize_t n = read(ctl, ctlbuf + ctllen, sizeof ctlbuf - 1 - ctllen);
             if (n > 0) {
@@ -699,8 +759,13 @@ int main(int argc, char **argv)
                 if (ctllen == sizeof ctlbuf - 1) ctllen = 0;
             }
         }
-        for (int i = 0, f = 5; i < n_clients; i++, f++) {
-            if (!(fds[f].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        /* Clients polled this round (the list may have changed since: accepted, or dropped by a failed send). */
+        for (int f = 5; f < nfds; f++) {
+            if (fds[f].fd < 0 || !(fds[f].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            int i = -1;
+            for (int k = 0; k < n_clients; k++)
+                if (clients[k] == fds[f].fd) { i = k; break; }
+            if (i < 0) continue;
             ssize_t n = read(clients[i], buf, sizeof buf);
             if (n > 0) {
                 if (stdin_fd >= 0 && write_all(stdin_fd, buf, (size_t)n) < 0) close_stdin();

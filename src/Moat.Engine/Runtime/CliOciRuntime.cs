@@ -8,7 +8,7 @@ namespace Moat.Engine.Runtime;
 
 /// <summary>
 /// The command-line contract runc and crun share (runtime-tools' "runtime CLI"): global --root and --log-format,
-/// create/start/state/kill/delete/pause/resume/update/exec. State lives under &lt;exec-root&gt;/runtime-&lt;name&gt;.
+/// create/start/state/kill/delete/pause/resume/update (exec is run by moat-shim). State lives under &lt;exec-root&gt;/runtime-&lt;name&gt;.
 /// </summary>
 public abstract class CliOciRuntime : IOciRuntime
 {
@@ -63,28 +63,6 @@ public abstract class CliOciRuntime : IOciRuntime
 
     public Task UpdateAsync(string id, OciResources resources, CancellationToken cancellationToken) =>
         RunAsync(["update", "--resources", "-", id], JsonSerializer.Serialize(resources, OciJsonContext.Default.OciResources), cancellationToken);
-
-    public async Task<int> ExecAsync(string id, OciProcess process, string workDir, string? consoleSocket, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(workDir);
-        string token = Guid.NewGuid().ToString("N")[..12];
-        string processFile = System.IO.Path.Combine(workDir, $"exec-{token}.json");
-        string pidFile = System.IO.Path.Combine(workDir, $"exec-{token}.pid");
-        AtomicFile.Write(processFile, JsonSerializer.Serialize(process, OciJsonContext.Default.OciProcess), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        try
-        {
-            var args = new List<string> { "exec", "--detach", "--process", processFile, "--pid-file", pidFile };
-            if (consoleSocket is not null) args.AddRange(["--console-socket", consoleSocket]);
-            args.Add(id);
-            await RunAsync(args, null, cancellationToken);
-            return int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        finally
-        {
-            File.Delete(processFile);
-            File.Delete(pidFile);
-        }
-    }
 
     /// <summary>Runs the runtime, returns stdout; a non-zero exit becomes an exception by category.</summary>
     protected async Task<string> RunAsync(IReadOnlyList<string> args, string? stdin, CancellationToken cancellationToken)

@@ -7,7 +7,11 @@ namespace Moat.Engine.Runtime;
 /// <summary>What the monitor needs to create a container.</summary>
 public sealed record MonitorLaunch(
     string Id, string Bundle, string StateDir, IOciRuntime Runtime, string? LogPath, long LogMaxSize, int LogMaxFile,
-    bool Terminal, bool OpenStdin, bool StdinOnce, bool LoopbackUp);
+    bool Terminal, bool OpenStdin, bool StdinOnce, bool LoopbackUp)
+{
+    /// <summary>For an exec: the process.json to run with `runtime exec --detach` instead of create.</summary>
+    public string? ExecProcessFile { get; init; }
+}
 
 /// <summary>
 /// Starts moat-shim (src/Moat.Shim) for a container and reads what it leaves in the container's state dir:
@@ -63,6 +67,7 @@ public sealed class ContainerMonitor(string shimPath)
         if (launch.OpenStdin) a.Add("--stdin");
         if (launch.StdinOnce) a.Add("--stdin-once");
         if (launch.LoopbackUp) a.Add("--loopback-up");
+        if (launch.ExecProcessFile is not null) { a.Add("--exec-process"); a.Add(launch.ExecProcessFile); a.Add("--hold-output"); }
 
         Process process;
         try { process = Process.Start(psi)!; }
@@ -81,7 +86,7 @@ public sealed class ContainerMonitor(string shimPath)
             if (process.ExitCode != 0)
             {
                 string message = CliOciRuntime.ErrorMessage(error);
-                throw launch.Runtime is CliOciRuntime cli ? cli.Translate("create", message, process.ExitCode) : new OciRuntimeException(message, process.ExitCode);
+                throw launch.Runtime is CliOciRuntime cli ? cli.Translate(launch.ExecProcessFile is null ? "create" : "exec", message, process.ExitCode) : new OciRuntimeException(message, process.ExitCode);
             }
             return int.Parse(output.Trim(), CultureInfo.InvariantCulture);
         }

@@ -3,7 +3,8 @@ using Moat.Engine.Runtime.Oci;
 namespace Moat.Engine.Runtime;
 
 /// <summary>
-/// An OCI runtime (runc, crun) driven through its command line. Every call is one runtime invocation; errors come
+/// An OCI runtime (runc, crun) driven through its command line. Exec goes through the monitor (it must own the process's
+/// stdio): see RuntimeService.ExecAsync. Every call is one runtime invocation; errors come
 /// back as <see cref="OciRuntimeException"/> subclasses by category, with the runtime's own message.
 /// </summary>
 public interface IOciRuntime
@@ -27,9 +28,4 @@ public interface IOciRuntime
     Task ResumeAsync(string id, CancellationToken cancellationToken);
     /// <summary>`update --resources -`: new cgroup limits for a live container.</summary>
     Task UpdateAsync(string id, OciResources resources, CancellationToken cancellationToken);
-    /// <summary>
-    /// `exec --detach --process &lt;file&gt; --pid-file &lt;file&gt;`: starts an extra process in the container and
-    /// returns its host pid. Its stdio is the given handles (null = /dev/null), or a pty sent to <paramref name="consoleSocket"/>.
-    /// </summary>
-    Task<int> ExecAsync(string id, OciProcess process, string workDir, string? consoleSocket, CancellationToken cancellationToken);
 }

@@ -48,7 +48,11 @@ public static class OciSpecBuilder
         var spec = new OciSpec
         {
             Root = new OciRoot { Path = rootfs, Readonly = config.ReadonlyRootfs ? true : null },
-            Hostname = config.UtsMode == NamespaceMode.Host ? null : (config.Hostname is { Length: > 0 } h ? h : config.Id[..Math.Min(12, config.Id.Length)]),
+            // Docker: a container on the host's network is named like the host unless told otherwise.
+            Hostname = config.UtsMode == NamespaceMode.Host ? null
+                : config.Hostname is { Length: > 0 } h ? h
+                : config.NetworkMode == NamespaceMode.Host && config.NetworkNamespacePath is null ? Environment.MachineName
+                : config.Id[..Math.Min(12, config.Id.Length)],
             Domainname = config.UtsMode == NamespaceMode.Host || string.IsNullOrEmpty(config.Domainname) ? null : config.Domainname,
         };
 
@@ -147,7 +151,7 @@ public static class OciSpecBuilder
         ns.Add(new OciNamespace { Type = "mount" });
         if (config.NetworkNamespacePath is { Length: > 0 } netns) ns.Add(new OciNamespace { Type = "network", Path = netns });
         else if (config.NetworkMode != NamespaceMode.Host) ns.Add(new OciNamespace { Type = "network" });
-        if (config.UtsMode != NamespaceMode.Host && !(config.NetworkMode == NamespaceMode.Host && config.NetworkNamespacePath is null)) ns.Add(new OciNamespace { Type = "uts" });
+        if (config.UtsMode != NamespaceMode.Host) ns.Add(new OciNamespace { Type = "uts" });
         else spec.Hostname = spec.Domainname = null;
         if (config.PidMode != NamespaceMode.Host) ns.Add(new OciNamespace { Type = "pid" });
         if (config.IpcMode != NamespaceMode.Host) ns.Add(new OciNamespace { Type = "ipc" });

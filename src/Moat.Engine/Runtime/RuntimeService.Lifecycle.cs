@@ -10,10 +10,11 @@ public sealed partial class RuntimeService
     public const int SIGTERM = 15;
 
     /// <summary>
-    /// Creates the container under a new monitor and starts its process; returns once it runs, with its host pid.
-    /// A previous run's runtime state (stopped) is cleared first.
+    /// Creates the container under a new monitor (runc create): its process exists but waits for
+    /// <see cref="StartAsync"/>, and the attach socket is ready, so an attach made now misses no output (docker run
+    /// attaches before it starts). A stopped previous run is cleared first. Returns init's host pid.
     /// </summary>
-    public async Task<int> StartAsync(string id, CancellationToken cancellationToken)
+    public async Task<int> CreateAsync(string id, CancellationToken cancellationToken)
     {
         var record = Load(id);
         var runtime = _runtimes.Get(record.Runtime);
@@ -23,14 +24,27 @@ public sealed partial class RuntimeService
             var state = await runtime.StateAsync(id, cancellationToken);
             if (state.Status is "running" or "paused" or "pausing")
                 throw new RuntimeStateException($"container {id} is already running");
+            if (state.Status == "created" && ContainerMonitor.RunningShimPid(stateDir) is not null)
+                return state.Pid;
             await runtime.DeleteAsync(id, force: true, cancellationToken);
             await WaitForShimExitAsync(stateDir, TimeSpan.FromSeconds(5), cancellationToken);
         }
         catch (RuntimeContainerNotFoundException) { }
 
-        int pid = await _monitor.LaunchAsync(new MonitorLaunch(
+        return await _monitor.LaunchAsync(new MonitorLaunch(
             id, record.Bundle, stateDir, runtime, record.LogPath, record.LogMaxSize, record.LogMaxFile,
             record.Terminal, record.OpenStdin, record.StdinOnce, record.LoopbackUp), cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the container's process, creating it first unless <see cref="CreateAsync"/> already did; returns once
+    /// it runs, with its host pid. If the start fails the container is removed from the runtime again.
+    /// </summary>
+    public async Task<int> StartAsync(string id, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        var runtime = _runtimes.Get(record.Runtime);
+        int pid = await CreateAsync(id, cancellationToken);
         try
         {
             await runtime.StartAsync(id, CancellationToken.None);
@@ -82,6 +96,7 @@ public sealed partial class RuntimeService
         var record = Load(id);
         var runtime = _runtimes.Get(record.Runtime);
         var (status, _) = await StateAsync(id, cancellationToken);
+        if (status == RuntimeStatus.Stopped) return GetExit(id) ?? await WaitAsync(id, cancellationToken);
         if (status is not (RuntimeStatus.Running or RuntimeStatus.Paused or RuntimeStatus.Created)) return GetExit(id);
         try
         {
@@ -120,13 +135,6 @@ public sealed partial class RuntimeService
     {
         var record = Load(id);
         await _runtimes.Get(record.Runtime).UpdateAsync(id, resources, cancellationToken);
-    }
-
-    /// <summary>Starts an extra process in a running container (exec); returns its host pid.</summary>
-    public async Task<int> ExecAsync(string id, OciProcess process, string? consoleSocket, CancellationToken cancellationToken)
-    {
-        var record = Load(id);
-        return await _runtimes.Get(record.Runtime).ExecAsync(id, process, StateDir(id), consoleSocket, cancellationToken);
     }
 
     /// <summary>The recorded exit, or null when the container has not exited.</summary>
@@ -176,6 +184,7 @@ public sealed partial class RuntimeService
         await WaitForShimExitAsync(stateDir, TimeSpan.FromSeconds(10), cancellationToken);
         if (record.Overlay) Unmount(record.Rootfs);
         if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);
+        RemoveExecsOf(id);
         _records.TryRemove(id, out _);
         if (removeBundle && Directory.Exists(record.Bundle))
         {

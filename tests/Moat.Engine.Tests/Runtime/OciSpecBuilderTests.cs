@@ -316,8 +316,11 @@ public sealed class OciSpecBuilderTests : IDisposable
     public void Build_HostNamespaces_AreLeftOut()
     {
         var spec = Build(c => c with { NetworkMode = NamespaceMode.Host, PidMode = NamespaceMode.Host, IpcMode = NamespaceMode.Host }).Spec;
-        Assert.Equal(["mount"], spec.Linux.Namespaces.Select(n => n.Type));
-        Assert.Null(spec.Hostname);
+        Assert.Equal(["mount", "uts"], spec.Linux.Namespaces.Select(n => n.Type));
+        Assert.Equal(Environment.MachineName, spec.Hostname);
+        var hostUts = Build(c => c with { UtsMode = NamespaceMode.Host }).Spec;
+        Assert.DoesNotContain(hostUts.Linux.Namespaces, n => n.Type == "uts");
+        Assert.Null(hostUts.Hostname);
         Assert.Equal("bind", spec.Mounts.Single(m => m.Destination == "/dev/shm").Type);
         var joined = Build(c => c with { NetworkNamespacePath = "/run/netns/x" }).Spec;
         Assert.Equal("/run/netns/x", joined.Linux.Namespaces.Single(n => n.Type == "network").Path);

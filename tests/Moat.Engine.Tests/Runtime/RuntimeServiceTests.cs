@@ -120,6 +120,16 @@ public sealed class RuntimeServiceTests
     }
 
     [Fact]
+    public async Task Run_OverMemoryLimit_IsOomKilled()
+    {
+        await using var sandbox = new RuntimeSandbox();
+        var (id, _) = await sandbox.StartAsync("exec dd if=/dev/zero of=/dev/null bs=64M count=1", c => c with { Memory = 8L << 20 });
+        var exit = await sandbox.Service.WaitAsync(id, Ct);
+        Assert.Equal(137, exit.ExitCode);
+        Assert.True(exit.OomKilled);
+    }
+
+    [Fact]
     public async Task Run_PidsLimit_StopsForks()
     {
         await using var sandbox = new RuntimeSandbox();
@@ -273,7 +283,7 @@ public sealed class RuntimeServiceTests
     {
         await using var sandbox = new RuntimeSandbox();
         var (id, pid) = await sandbox.StartAsync("sleep 1000 & sleep 2000; echo done", c => c with { Memory = 32L << 20, PidsLimit = 20 });
-        await Task.Delay(300, Ct);
+        for (int i = 0; i < 100 && sandbox.Service.Stats(id).PidsCurrent < 3; i++) await Task.Delay(50, Ct);
         var stats = sandbox.Service.Stats(id);
         Assert.True(stats.MemoryUsage > 0);
         Assert.Equal(32UL << 20, stats.MemoryLimit);
@@ -309,12 +319,39 @@ public sealed class RuntimeServiceTests
         await using var sandbox = new RuntimeSandbox();
         var (id, _) = await sandbox.StartAsync("sleep 0.5; exit 42");
         sandbox.Restart();
-        await Task.Delay(1500, Ct);
+        // "moatd is down": only the monitor is watching. Wait for its exit file without any RuntimeService.
+        string exitFile = Path.Combine(sandbox.Service.StateDir(id), ContainerMonitor.ExitFile);
+        for (int i = 0; i < 300 && !File.Exists(exitFile); i++) await Task.Delay(50, Ct);
         var restarted = sandbox.Restart();
         var found = Assert.Single(await restarted.RecoverAsync(Ct));
         Assert.Equal(RuntimeStatus.Stopped, found.Status);
         Assert.Equal(42, found.Exit!.ExitCode);
         Assert.Equal(42, (await restarted.WaitAsync(id, Ct)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Recover_PreparedNeverStarted_IsUnknownWithoutExit()
+    {
+        await using var sandbox = new RuntimeSandbox();
+        string id = sandbox.NewId();
+        await sandbox.Service.PrepareAsync(new ContainerRuntimeConfig { Id = id, Args = ["true"] }, new ContainerRootfs.Overlay([RuntimeTestEnvironment.BusyboxRootfs]), sandbox.ContainerDir(id), null, Ct);
+        var found = Assert.Single(await sandbox.Restart().RecoverAsync(Ct));
+        Assert.Equal((id, RuntimeStatus.Unknown, 0), (found.Id, found.Status, found.Pid));
+        Assert.Null(found.Exit);
+        Assert.Null(await sandbox.Service.StopAsync(id, RuntimeService.SIGTERM, TimeSpan.FromSeconds(1), Ct));
+    }
+
+    [Fact]
+    public async Task Run_HostNetwork_SeesTheHostsInterfaces()
+    {
+        await using var sandbox = new RuntimeSandbox();
+        // The host's first non-loopback interface (stable, unlike veths other tests may add meanwhile).
+        string hostIf = RuntimeTestEnvironment.Run("ip", ["-o", "link"]).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(':')[1].Trim().Split('@')[0]).First(n => n != "lo");
+        var (_, stdout, _) = await sandbox.RunAsync("ip -o link | cut -d: -f2", c => c with { NetworkMode = NamespaceMode.Host });
+        Assert.Contains(" " + hostIf, stdout);
+        var (_, isolated, _) = await sandbox.RunAsync("ip -o link | cut -d: -f2");
+        Assert.Equal(" lo\n", isolated);
     }
 
     [Fact]
@@ -379,6 +416,58 @@ public sealed class RuntimeServiceTests
         Assert.Contains((1, "got:hello\n"), frames);
         Assert.Contains((2, "oops\n"), frames);
         Assert.Equal(0, (await sandbox.Service.WaitAsync(id, Ct)).ExitCode);
+    }
+
+    [Fact]
+    public async Task CreateThenAttach_SeesOutputFromTheFirstByte()
+    {
+        await using var sandbox = new RuntimeSandbox();
+        string id = sandbox.NewId();
+        var config = new ContainerRuntimeConfig { Id = id, Args = ["/bin/echo", "first"] };
+        await sandbox.Service.PrepareAsync(config, new ContainerRootfs.Overlay([RuntimeTestEnvironment.BusyboxRootfs]), sandbox.ContainerDir(id), null, Ct);
+        int created = await sandbox.Service.CreateAsync(id, Ct);
+        Assert.Equal((RuntimeStatus.Created, created), await sandbox.Service.StateAsync(id, Ct));
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(sandbox.Service.AttachSocketPath(id)), Ct);
+        Assert.Equal(created, await sandbox.Service.StartAsync(id, Ct));
+        var buffer = new byte[64];
+        int n, total = 0;
+        while ((n = await socket.ReceiveAsync(buffer.AsMemory(total), SocketFlags.None, Ct)) > 0) total += n;
+        Assert.Equal(new byte[] { 1, 0, 0, 0, 0, 0, 0, 6 }.Concat("first\n"u8.ToArray()), buffer[..total]);
+    }
+
+    [Fact]
+    public async Task Exec_RunsInTheContainerWithItsRestrictions()
+    {
+        await using var sandbox = new RuntimeSandbox();
+        var (id, _) = await sandbox.StartAsync("sleep 1000", c => c with { Hostname = "box" });
+        var process = sandbox.Service.BuildExecProcess(id, ["/bin/sh", "-c", "hostname; id -u; grep -E '^(CapEff|Seccomp):' /proc/self/status; echo bad >&2; exit 5"], ["X=1"], "app", "/tmp", terminal: false, privileged: false);
+        string execId = "e" + Guid.NewGuid().ToString("N");
+        var started = await sandbox.Service.ExecAsync(id, execId, process, openStdin: false, Ct);
+        Assert.True(started.Pid > 0);
+        // The output was held until this client attached, although the process may be long gone.
+        await Task.Delay(300, Ct);
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(started.AttachSocket), Ct);
+        var received = new MemoryStream();
+        var chunk = new byte[4096];
+        int n;
+        while ((n = await socket.ReceiveAsync(chunk, SocketFlags.None, Ct)) > 0) received.Write(chunk, 0, n);
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        byte[] all = received.ToArray();
+        for (int i = 0; i + 8 <= all.Length;)
+        {
+            int size = (all[i + 4] << 24) | (all[i + 5] << 16) | (all[i + 6] << 8) | all[i + 7];
+            (all[i] == 1 ? stdout : stderr).Append(System.Text.Encoding.UTF8.GetString(all, i + 8, size));
+            i += 8 + size;
+        }
+        Assert.Equal("box\n1000\nCapEff:\t0000000000000000\nSeccomp:\t2\n", stdout.ToString());
+        Assert.Equal("bad\n", stderr.ToString());
+        Assert.Equal(5, await sandbox.Service.WaitExecAsync(execId, Ct));
+        sandbox.Service.RemoveExec(execId);
+        Assert.False(Directory.Exists(sandbox.Service.ExecStateDir(execId)));
+        Assert.Equal(RuntimeStatus.Running, (await sandbox.Service.StateAsync(id, Ct)).Status);
     }
 
     [Fact]
