@@ -65,6 +65,20 @@ public static partial class Files
         return buffer.AsSpan(0, (int)n).ToArray();
     }
 
+    /// <summary>Names of the path's own extended attributes (empty when the file system has none).</summary>
+    public static IReadOnlyList<string> LListXattr(string path)
+    {
+        var buffer = new byte[64 * 1024];
+        nint n = llistxattr(path, buffer, (nuint)buffer.Length);
+        if (n < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EOPNOTSUPP) return [];
+            throw new LinuxFileException("llistxattr", path, errno);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, (int)n).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     /// <summary>Sets access and modification times of the path itself (not a symlink's target).</summary>
     public static void LUtimes(string path, DateTimeOffset access, DateTimeOffset modified)
     {
@@ -170,6 +184,9 @@ public static partial class Files
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint lgetxattr(string path, string name, Span<byte> value, nuint size);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint llistxattr(string path, Span<byte> list, nuint size);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int utimensat(int dirfd, string path, ReadOnlySpan<long> times, int flags);

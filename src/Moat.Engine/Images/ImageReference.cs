@@ -78,11 +78,9 @@ public sealed partial record ImageReference(string Domain, string Path, string? 
     public static ImageReference ParseAny(string s)
     {
         if (AnchoredIdentifier().IsMatch(s)) return new ImageReference("", "", null, "sha256:" + s);
-        if (s.StartsWith("sha256:", StringComparison.Ordinal))
-        {
-            if (!AnchoredIdentifier().IsMatch(s["sha256:".Length..])) throw new InvalidReferenceException("invalid reference format");
+        // "sha256:<64 hex>" is a digest; a shorter "sha256:<hex>" parses as name "sha256" tag "<hex>" (and then matches an ID prefix), as in dockerd.
+        if (s.StartsWith("sha256:", StringComparison.Ordinal) && AnchoredIdentifier().IsMatch(s["sha256:".Length..]))
             return new ImageReference("", "", null, s);
-        }
         return ParseNormalized(s);
     }
 

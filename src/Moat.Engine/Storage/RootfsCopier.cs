@@ -33,20 +33,26 @@ public static class RootfsCopier
                 if (existing is { IsDirectory: false }) Remove(to);
                 if (existing is not { IsDirectory: true }) Directory.CreateDirectory(to);
                 ApplyDirectory(from, to);
-                CopyMetadata(st, to);
+                CopyMetadata(st, from, to);
                 continue;
             }
             if (existing is not null) Remove(to);
             if (st.IsRegular) File.Copy(from, to);
             else if (st.IsSymlink) File.CreateSymbolicLink(to, new FileInfo(from).LinkTarget!);
             else Files.MkNod(to, st.Mode, st.RdevMajor, st.RdevMinor);
-            CopyMetadata(st, to);
+            CopyMetadata(st, from, to);
         }
     }
 
-    private static void CopyMetadata(FileStat st, string path)
+    private static void CopyMetadata(FileStat st, string from, string path)
     {
         Files.LChown(path, st.Uid, st.Gid);
+        // After chown (which clears security.capability), before chmod.
+        foreach (var name in Files.LListXattr(from))
+        {
+            if (name.StartsWith("trusted.overlay.", StringComparison.Ordinal)) continue;
+            if (Files.LGetXattr(from, name) is { } value) Files.LSetXattr(path, name, value);
+        }
         if (!st.IsSymlink) File.SetUnixFileMode(path, (UnixFileMode)(st.Mode & 0xfff));
         Files.LUtimes(path, st.AccessTime, st.ModifyTime);
     }

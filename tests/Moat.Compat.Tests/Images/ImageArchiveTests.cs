@@ -71,7 +71,8 @@ public sealed class ImageArchiveTests
 
         var blobs = new Dictionary<string, byte[]>();
         using (var reader = new System.Formats.Tar.TarReader(File.OpenRead(saved)))
-            while (reader.GetNextEntry() is { DataStream: not null } e) { var ms = new MemoryStream(); e.DataStream.CopyTo(ms); blobs[e.Name] = ms.ToArray(); }
+            while (reader.GetNextEntry() is { } e)
+                if (e.DataStream is not null) { var ms = new MemoryStream(); e.DataStream.CopyTo(ms); blobs[e.Name] = ms.ToArray(); }
         Assert.Equal(image.Config, blobs["blobs/sha256/" + image.Id[7..]]);
         foreach (var layer in layers) Assert.Equal(layer, blobs["blobs/sha256/" + ImageArchiveBuilder.Digest(layer)[7..]]);
     }

@@ -105,7 +105,7 @@ public sealed class TarBuilder
     public static byte[] Gzip(byte[] data)
     {
         var ms = new MemoryStream();
-        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true)) gz.Write(data);
+        using (var gz = new GZipStream(ms, CompressionLevel.SmallestSize, leaveOpen: true)) gz.Write(data);
         return ms.ToArray();
     }
 }

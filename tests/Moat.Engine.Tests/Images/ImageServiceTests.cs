@@ -328,4 +328,60 @@ public sealed class ImageServiceTests : IDisposable
         Assert.StartsWith("Get \"https://registry-1.docker.io/v2/\"", e.Message);
         Assert.Throws<InvalidReferenceException>(() => ImageService.Pull("Busybox", null));
     }
+
+    [Fact]
+    public async Task Lookup_ShortIdWithAndWithoutAlgorithm_FindsTheImage()
+    {
+        var service = Open();
+        string id = await service.ImportAsync(new MemoryStream(new TarBuilder().File("a", "b").Build()), null, null, null, [], null, CancellationToken.None);
+
+        Assert.Equal(id, service.Inspect(id[7..19]).Id);
+        Assert.Equal(id, service.Inspect("sha256:" + id[7..19]).Id);
+        Assert.Equal(id, service.Inspect(id).Id);
+        Assert.Throws<ImageNotFoundException>(() => service.Inspect("sha256:" + new string('0', 64)));
+    }
+
+    [Fact]
+    public async Task Load_OciIndexWithPlatforms_PicksThisHost()
+    {
+        var layer = new TarBuilder().File("arch", "this").Build();
+        var image = ImageArchiveBuilder.Create([layer], []);
+        var other = ImageArchiveBuilder.Create([new TarBuilder().File("arch", "other").Build()], []);
+        var tar = new TarBuilder();
+        string Manifest(ImageArchiveBuilder.Image img)
+        {
+            tar.File("blobs/sha256/" + img.Id[7..], img.Config);
+            tar.File("blobs/sha256/" + ImageArchiveBuilder.Digest(img.Layers[0])[7..], img.Layers[0]);
+            string m = $"{{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"{img.Id}\",\"size\":{img.Config.Length}}},\"layers\":[{{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"{ImageArchiveBuilder.Digest(img.Layers[0])}\",\"size\":{img.Layers[0].Length}}}]}}";
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(m);
+            tar.File("blobs/sha256/" + ImageArchiveBuilder.Digest(bytes)[7..], bytes);
+            return $"{{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"{ImageArchiveBuilder.Digest(bytes)}\",\"size\":{bytes.Length},\"platform\":{{\"architecture\":\"{(img == image ? ImageService.HostArchitecture : "s390x")}\",\"os\":\"linux\"}}}}";
+        }
+        string list = $"{{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[{Manifest(other)},{Manifest(image)}]}}";
+        byte[] listBytes = System.Text.Encoding.UTF8.GetBytes(list);
+        tar.File("blobs/sha256/" + ImageArchiveBuilder.Digest(listBytes)[7..], listBytes);
+        tar.File("index.json", $"{{\"schemaVersion\":2,\"manifests\":[{{\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"digest\":\"{ImageArchiveBuilder.Digest(listBytes)}\",\"size\":{listBytes.Length},\"annotations\":{{\"io.containerd.image.name\":\"docker.io/library/multi:1\"}}}}]}}");
+        var service = Open();
+
+        await LoadAsync(service, tar.Build());
+
+        Assert.Equal(image.Id, service.Inspect("multi:1").Id);
+        Assert.Equal(1, service.Count);
+    }
+
+    [Fact]
+    public async Task Create_LongNamesViaPaxAndGnu_Extracted()
+    {
+        string longName = string.Join('/', Enumerable.Repeat("directory-name", 12)) + "/file";
+        var tar = new TarBuilder().File(longName, "pax")
+            .Entry("././@LongLink", 'L', System.Text.Encoding.UTF8.GetBytes(longName + "2\0"), 0x1a4, 0, 0, null)
+            .File("truncated", "gnu").Build();
+        var store = new OverlayLayerStore(Path.Combine(_dir, "long"));
+
+        var layer = await store.CreateAsync(new MemoryStream(tar), null, null, CancellationToken.None);
+
+        Assert.Equal("pax", File.ReadAllText(Path.Combine(layer.DiffPath, longName)));
+        Assert.Equal("gnu", File.ReadAllText(Path.Combine(layer.DiffPath, longName + "2")));
+        Assert.False(File.Exists(Path.Combine(layer.DiffPath, "truncated")));
+    }
 }

@@ -79,7 +79,7 @@ public abstract class LayerStoreConformanceTests : IDisposable
     {
         var store = Open(Path.Combine(Dir, "s"));
         var lower = await Add(store, new TarBuilder()
-            .Dir("a").File("a/keep", "k").File("a/gone", "g")
+            .Dir("a").File("a/keep", "k", mode: 0x9ed, xattrs: new() { ["user.note"] = [0, 1, 255] }).File("a/gone", "g")
             .Dir("dir").File("dir/old", "o").Dir("dir/sub").File("dir/sub/deep", "d")
             .File("replace", "old").Build());
         var upper = await Add(store, new TarBuilder()
@@ -93,6 +93,8 @@ public abstract class LayerStoreConformanceTests : IDisposable
         try
         {
             Assert.Equal("k", File.ReadAllText(Path.Combine(target, "a/keep")));
+            Assert.Equal(new byte[] { 0, 1, 255 }, Moat.Linux.Files.LGetXattr(Path.Combine(target, "a/keep"), "user.note"));
+            Assert.Equal(0x9edu, Moat.Linux.Files.LStat(Path.Combine(target, "a/keep"))!.Value.Mode & 0xfff);
             Assert.False(File.Exists(Path.Combine(target, "a/gone")));
             Assert.Equal(["new"], Directory.EnumerateFileSystemEntries(Path.Combine(target, "dir")).Select(Path.GetFileName));
             Assert.Equal("new", File.ReadAllText(Path.Combine(target, "replace")));
