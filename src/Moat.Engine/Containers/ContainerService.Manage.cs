@@ -79,22 +79,28 @@ public sealed partial class ContainerService
         DateTimeOffset? until = null;
         if (filters.TryGetValue("until", out var untilValues))
             foreach (var u in untilValues) until = ParseUntil(u);
-        var deleted = new List<string>();
+        var candidates = new List<ContainerRecord>();
         foreach (var r in _store.All())
         {
             if (r.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created or ContainerStatus.Dead)) continue;
             if (until is not null && r.Created >= until) continue;
             if (filters.TryGetValue("label", out var labels) && !labels.All(l => LabelMatches(r.Config.Labels, l))) continue;
             if (filters.TryGetValue("label!", out var notLabels) && notLabels.Any(l => LabelMatches(r.Config.Labels, l))) continue;
+            candidates.Add(r);
+        }
+        // Removal is mostly waiting for the runtime (runc delete, unmount): do several at once.
+        var deleted = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(candidates, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (r, ct) =>
+        {
             try
             {
-                await RemoveAsync(r.Id, force: false, removeVolumes: false, cancellationToken);
+                await RemoveAsync(r.Id, force: false, removeVolumes: false, ct);
                 deleted.Add(r.Id);
             }
             catch (MoatException) { }
-        }
+        });
         _events.Publish("container", "prune", "", new Dictionary<string, string> { ["reclaimed"] = "0" });
-        return (deleted, 0);
+        return ([.. deleted], 0);
     }
 
     private DateTimeOffset ParseUntil(string value)
