@@ -272,6 +272,9 @@ public sealed partial class ContainerService
             if (!IsActive(record.State.Status))
                 throw new ContainerNotRunningException($"cannot kill container: {idOrName}: container {record.Id} is not running");
             exited = handle.NextExit;
+            // As dockerd's killWithSignal: a killed container is not brought back by its restart policy.
+            record.HasBeenManuallyStopped = true;
+            Save(record);
             Publish(record, "kill", new() { ["signal"] = sig.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             await _runtime.KillAsync(record.Id, sig, cancellationToken);
         }
