@@ -7,6 +7,8 @@ using Moat.Api;
 using Moat.Api.Routing;
 using Moat.Api.Security;
 using Moat.Api.SystemInfo;
+using Moat.Api.Containers;
+using Moat.Api.Volumes;
 using Moat.Daemon.Configuration;
 using Moat.Daemon.Hosting.Logging;
 using Moat.Daemon.Listeners;
@@ -83,6 +85,8 @@ public static partial class DaemonHost
             var routes = new RouteTable();
             SystemRoutes.Map(routes, server);
             Moat.Api.Images.ImageRoutes.Map(routes);
+            ContainerRoutes.Map(routes);
+            VolumeRoutes.Map(routes);
 
             var holder = new SettingsHolder(settings);
             builder.Services.AddSingleton(settings);
@@ -94,6 +98,7 @@ public static partial class DaemonHost
             var facts = new LiveDaemonFacts(holder, engineId);
             builder.Services.AddMoatSystemInfo(() => facts.Current);
             Moat.Api.Images.ImagesServiceCollectionExtensions.AddImages(builder.Services, settings.DataRoot);
+            builder.Services.AddContainers(ContainerSetup.Options(settings), ContainerSetup.Runtime(settings));
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<EventBus>();
             builder.Services.AddSingleton(new DaemonIdentity(engineId));

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Container benchmarks (rows for `make bench`): `docker run --rm busybox true` median (target ≤ 100 ms),
+# GET /containers/json?all=1 with 500 containers (≤ 15 ms), docker container prune of 500 stopped containers
+# (≤ 0.5 s) and moatd's RSS with 500 containers (≤ 60 MiB). Needs dist/moatd, dist/moat-shim, docker, curl, busybox-static.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIST=${MOAT_DIST:-$PWD/dist}
+N=${BENCH_CONTAINERS:-500}
+work=$(mktemp -d /tmp/moat-bench-containers.XXXXXX)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+sock="$work/docker.sock"
+"$DIST/moatd" -H "unix://$sock" --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/moatd.pid" \
+  --config-file /dev/null >"$work/moatd.log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do curl -sf --unix-socket "$sock" http://x/_ping >/dev/null 2>&1 && break; sleep 0.05; done
+export DOCKER_HOST="unix://$sock" DOCKER_CONFIG="$work/cli"
+
+row() { printf '%-44s %10s %s\n' "$1" "$2" "$3"; }
+ms() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.1f", (e - s) * 1000 }'; }
+
+# busybox from busybox-static, as the compat tests build it.
+r="$work/rootfs"; mkdir -p "$r"/{bin,etc,tmp,root,proc,sys,dev}
+cp /bin/busybox "$r/bin/busybox"
+for a in $(/bin/busybox --list-full); do [ "$a" = bin/busybox ] || { mkdir -p "$r/$(dirname "$a")"; ln -sf /bin/busybox "$r/$a"; }; done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc/group"
+tar --numeric-owner --owner=0 --group=0 -C "$r" -cf "$work/busybox.tar" .
+docker import --change 'CMD ["sh"]' "$work/busybox.tar" busybox:latest >/dev/null
+
+# 1. docker run --rm busybox true: median of 11 runs (after one warm-up).
+docker run --rm busybox true >/dev/null 2>&1
+times=()
+for _ in $(seq 11); do
+  s=$(date +%s.%N); docker run --rm busybox true >/dev/null 2>&1; e=$(date +%s.%N)
+  times+=("$(ms "$s" "$e")")
+done
+median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 6p)
+row "docker run --rm busybox true (median)" "${median} ms" "target <= 100 ms"
+
+# 2. N created containers (through the API: the CLI's process start would dominate).
+for i in $(seq "$N"); do
+  curl -sf --unix-socket "$sock" -X POST -H 'Content-Type: application/json' \
+    -d '{"Image":"busybox","Cmd":["true"],"Labels":{"bench":"1"}}' "http://x/v1.50/containers/create?name=bench$i" >/dev/null
+done
+curl -sf --unix-socket "$sock" "http://x/v1.50/containers/json?all=1" >/dev/null
+best=""
+for _ in $(seq 20); do
+  t=$(curl -s -o /dev/null -w '%{time_total}' --unix-socket "$sock" "http://x/v1.50/containers/json?all=1")
+  best=$(awk -v a="$t" -v b="${best:-999}" 'BEGIN { print (a < b) ? a : b }')
+done
+row "GET /containers/json?all=1 ($N containers)" "$(awk -v t="$best" 'BEGIN { printf "%.1f ms", t * 1000 }')" "target <= 15 ms (best of 20)"
+
+# 3. moatd RSS with N containers.
+rss=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+row "moatd RSS ($N containers)" "${rss} MiB" "target <= 60 MiB"
+
+# 4. docker container prune of N stopped containers.
+s=$(date +%s.%N); docker container prune -f >/dev/null; e=$(date +%s.%N)
+row "docker container prune ($N stopped)" "$(ms "$s" "$e") ms" "target <= 500 ms"

@@ -1,0 +1,262 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Moat.Api.Routing;
+using Moat.Api.Versioning;
+using Moat.Engine.Containers;
+using Moat.Engine.Containers.Logs;
+using Moat.Engine.Errors;
+
+namespace Moat.Api.Containers;
+
+public static partial class ContainerRoutes
+{
+    private static readonly ApiVersion Multiplexing = new(1, 42);
+
+    /// <summary>GET /logs: validate first, then 200 and the (framed unless TTY) stream; -f ends when the container stops.</summary>
+    private static async Task Logs(ApiRequest request)
+    {
+        var service = Service(request);
+        var record = service.Get(request.Value("id"));
+        bool stdout = QueryValues.Bool(request, "stdout"), stderr = QueryValues.Bool(request, "stderr");
+        if (!stdout && !stderr) throw new InvalidArgumentException("Bad parameters: you must choose at least one stream");
+        if (record.HostConfig.LogConfig.Type == "none")
+            throw new InvalidArgumentException("configured logging driver does not support reading");
+        string? tailText = request.Query("tail");
+        int tail = string.IsNullOrEmpty(tailText) || tailText == "all" || !int.TryParse(tailText, out int t) || t < 0 ? -1 : t;
+        var options = new LogReadOptions
+        {
+            Stdout = stdout,
+            Stderr = stderr,
+            Since = QueryValues.Timestamp(request, "since"),
+            Until = QueryValues.Timestamp(request, "until"),
+            Tail = tail,
+            Follow = QueryValues.Bool(request, "follow"),
+        };
+        bool timestamps = QueryValues.Bool(request, "timestamps");
+        bool tty = record.Config.Tty;
+        Task stop = service.CurrentRunEnded(record);
+
+        var response = request.Http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = !tty && request.Version >= Multiplexing ? StreamFraming.Multiplexed : StreamFraming.Raw;
+        await response.StartAsync(request.Aborted);
+        await CopyLogAsync(record.LogPath, options, stop, timestamps, framed: !tty, response.Body, request.Aborted);
+    }
+
+    private static async Task CopyLogAsync(string path, LogReadOptions options, Task stop, bool timestamps, bool framed, Stream output, CancellationToken cancellationToken)
+    {
+        var buffer = new MemoryStream();
+        await using var entries = JsonLogReader.ReadAsync(path, options, stop, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            var next = entries.MoveNextAsync();
+            if (!next.IsCompleted && buffer.Length > 0)
+            {
+                await output.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
+                await output.FlushAsync(cancellationToken);
+                buffer.SetLength(0);
+            }
+            if (!await next) break;
+            var e = entries.Current;
+            byte[] payload = e.Line;
+            if (timestamps)
+                payload = [.. Encoding.ASCII.GetBytes(QueryValues.Rfc3339NanoFixed(e.Time) + " "), .. payload];
+            StreamFraming.Append(buffer, e.Stream, payload, framed);
+            if (buffer.Length > 32 * 1024)
+            {
+                await output.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
+                buffer.SetLength(0);
+            }
+        }
+        if (buffer.Length > 0) await output.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
+        await output.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// POST /attach (hijack): 101 with Upgrade: tcp, then the container's stdout/stderr as they are logged,
+    /// until its next run ends. Input (stdin) and detach keys are the interactive-attach issue.
+    /// </summary>
+    private static async Task Attach(ApiRequest request)
+    {
+        var service = Service(request);
+        var record = service.Get(request.Value("id"));
+        if (record.State.Status == ContainerStatus.Paused)
+            throw new ConflictException("You cannot attach to a paused container, unpause it first");
+        bool stream = QueryValues.Bool(request, "stream"), logs = QueryValues.Bool(request, "logs");
+        bool stdout = QueryValues.Bool(request, "stdout"), stderr = QueryValues.Bool(request, "stderr");
+        if (!stream && !logs) throw new InvalidArgumentException("Bad parameters: you must choose at least one stream");
+        bool tty = record.Config.Tty;
+        string contentType = !tty && request.Version >= Multiplexing ? StreamFraming.Multiplexed : StreamFraming.Raw;
+        Task stop = stream ? service.NextExit(record) : Task.CompletedTask;
+        if (stream && record.State.Status is ContainerStatus.Running or ContainerStatus.Restarting) stop = service.CurrentRunEnded(record);
+        var options = new LogReadOptions
+        {
+            Stdout = stdout,
+            Stderr = stderr,
+            Tail = logs ? -1 : 0,
+            Follow = stream,
+        };
+
+        var http = request.Http;
+        var upgrade = http.Features.Get<IHttpUpgradeFeature>();
+        Stream output;
+        var halfClose = HalfClose.For(http);
+        if (upgrade is { IsUpgradableRequest: true })
+        {
+            if (halfClose is not null) halfClose.Upgraded = true;
+            http.Response.Headers.ContentType = contentType;
+            http.Response.Headers.Connection = "Upgrade";
+            http.Response.Headers.Upgrade = "tcp";
+            output = await upgrade.UpgradeAsync();
+        }
+        else
+        {
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = StreamFraming.Raw;
+            await http.Response.StartAsync(request.Aborted);
+            output = http.Response.Body;
+        }
+        // The CLI half-closes its side at once when it has no stdin to send, and Kestrel reports that FIN as
+        // RequestAborted; so the copy is not tied to it. A client that is really gone makes the writes fail.
+        using var gone = new CancellationTokenSource();
+        try
+        {
+            if (!stdout && !stderr)
+                await stop;
+            else
+                await CopyLogAsync(record.LogPath, options, stop, timestamps: false, framed: !tty, output, gone.Token);
+        }
+        catch (IOException)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            halfClose?.Finish();
+            if (!ReferenceEquals(output, http.Response.Body)) await output.DisposeAsync();
+        }
+    }
+
+    private static async Task Top(ApiRequest request)
+    {
+        var result = await Service(request).TopAsync(request.Value("id"), request.Query("ps_args"), request.Aborted);
+        await ApiResults.JsonAsync(request.Http, result, Contracts.Containers.ContainersJsonContext.Default.ContainerTopResponse);
+    }
+
+    /// <summary>GET /stats: one object (stream=0 / one-shot) or one per second, in the shape the CLI computes percentages from.</summary>
+    private static async Task Stats(ApiRequest request)
+    {
+        var service = Service(request);
+        var record = service.Get(request.Value("id"));
+        bool stream = request.Query("stream") is null || QueryValues.Bool(request, "stream");
+        bool oneShot = QueryValues.Bool(request, "one-shot");
+        var response = request.Http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        await response.StartAsync(request.Aborted);
+        RuntimeStats? previous = null;
+        DateTimeOffset previousRead = default;
+        if (!stream && !oneShot && record.State.Status == ContainerStatus.Running)
+        {
+            previous = await service.StatsAsync(record, request.Aborted);
+            previousRead = DateTimeOffset.UtcNow;
+            await Task.Delay(TimeSpan.FromSeconds(1), request.Aborted);
+        }
+        while (true)
+        {
+            var current = await service.StatsAsync(record, request.Aborted);
+            var now = DateTimeOffset.UtcNow;
+            byte[] json = StatsJson(record, current, previous, now, previousRead);
+            await response.Body.WriteAsync(json, request.Aborted);
+            await response.Body.FlushAsync(request.Aborted);
+            if (!stream || oneShot) return;
+            if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return;
+            previous = current;
+            previousRead = now;
+            await Task.Delay(TimeSpan.FromSeconds(1), request.Aborted);
+        }
+    }
+
+    private static byte[] StatsJson(ContainerRecord record, RuntimeStats? s, RuntimeStats? pre, DateTimeOffset read, DateTimeOffset preread)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", record.Name);
+            w.WriteString("id", record.Id);
+            w.WriteString("read", s is null ? "0001-01-01T00:00:00Z" : QueryValues.Rfc3339Nano(read));
+            w.WriteString("preread", pre is null ? "0001-01-01T00:00:00Z" : QueryValues.Rfc3339Nano(preread));
+            w.WriteStartObject("pids_stats");
+            if (s is not null) { w.WriteNumber("current", s.PidsCurrent); if (s.PidsLimit > 0) w.WriteNumber("limit", s.PidsLimit); }
+            w.WriteEndObject();
+            w.WriteStartObject("blkio_stats");
+            w.WriteNull("io_service_bytes_recursive");
+            w.WriteEndObject();
+            WriteCpu(w, "cpu_stats", s);
+            WriteCpu(w, "precpu_stats", pre);
+            w.WriteStartObject("memory_stats");
+            if (s is not null)
+            {
+                w.WriteNumber("usage", s.MemoryUsage);
+                w.WriteNumber("limit", s.MemoryLimit);
+                w.WriteStartObject("stats");
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteCpu(Utf8JsonWriter w, string name, RuntimeStats? s)
+    {
+        w.WriteStartObject(name);
+        w.WriteStartObject("cpu_usage");
+        w.WriteNumber("total_usage", s?.CpuUsageNanos ?? 0);
+        w.WriteNumber("usage_in_kernelmode", 0);
+        w.WriteNumber("usage_in_usermode", 0);
+        w.WriteEndObject();
+        if (s is not null)
+        {
+            w.WriteNumber("system_cpu_usage", s.SystemCpuNanos);
+            w.WriteNumber("online_cpus", s.OnlineCpus);
+        }
+        w.WriteStartObject("throttling_data");
+        w.WriteNumber("periods", 0);
+        w.WriteNumber("throttled_periods", 0);
+        w.WriteNumber("throttled_time", 0);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>GET /export: the container's filesystem as a tar stream.</summary>
+    private static async Task Export(ApiRequest request)
+    {
+        string rootfs = Service(request).RootfsFor(request.Value("id"));
+        var response = request.Http.Response;
+        var psi = new ProcessStartInfo("tar", ["--numeric-owner", "-C", rootfs, "-cf", "-", "."])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var tar = Process.Start(psi) ?? throw new UnavailableException("tar did not start");
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/x-tar";
+        try
+        {
+            await tar.StandardOutput.BaseStream.CopyToAsync(response.Body, request.Aborted);
+            await tar.WaitForExitAsync(request.Aborted);
+        }
+        finally
+        {
+            if (!tar.HasExited) tar.Kill();
+        }
+    }
+}

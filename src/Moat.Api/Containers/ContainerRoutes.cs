@@ -1,0 +1,178 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Moat.Api.Contracts.Containers;
+using Moat.Api.Json;
+using Moat.Api.Routing;
+using Moat.Api.Security;
+using Moat.Engine.Containers;
+using Moat.Engine.Errors;
+
+namespace Moat.Api.Containers;
+
+/// <summary>The /containers endpoints: thin handlers over <see cref="ContainerService"/>.</summary>
+public static partial class ContainerRoutes
+{
+    public static void Map(RouteTable routes)
+    {
+        routes.MapPost("/containers/create", "container.create", Create);
+        routes.MapGet("/containers/json", "container.list", List);
+        routes.MapPost("/containers/prune", "container.prune", Prune);
+        routes.MapGet("/containers/{id}/json", "container.inspect", Inspect);
+        routes.MapPost("/containers/{id}/start", "container.start", Start);
+        routes.MapPost("/containers/{id}/stop", "container.stop", Stop);
+        routes.MapPost("/containers/{id}/restart", "container.restart", Restart);
+        routes.MapPost("/containers/{id}/kill", "container.kill", Kill);
+        routes.MapPost("/containers/{id}/pause", "container.pause", Pause);
+        routes.MapPost("/containers/{id}/unpause", "container.unpause", Unpause);
+        routes.MapPost("/containers/{id}/wait", "container.wait", Wait);
+        routes.MapDelete("/containers/{id}", "container.delete", Delete);
+        routes.MapGet("/containers/{id}/logs", "container.logs", Logs);
+        routes.Map("POST", "/containers/{id}/attach", "container.attach", Attach, hijacks: true);
+        routes.MapPost("/containers/{id}/rename", "container.rename", Rename);
+        routes.MapPost("/containers/{id}/update", "container.update", Update);
+        routes.MapPost("/containers/{id}/resize", "container.resize", Resize);
+        routes.MapGet("/containers/{id}/top", "container.top", Top);
+        routes.MapGet("/containers/{id}/stats", "container.stats", Stats);
+        routes.MapGet("/containers/{id}/export", "container.export", Export);
+    }
+
+    private static ContainerService Service(ApiRequest request) => request.Services.GetRequiredService<ContainerService>();
+
+    private static async Task Create(ApiRequest request)
+    {
+        var body = await RequestBody.ReadJsonAsync(request, ContainersJsonContext.Default.ContainerCreateRequest)
+            ?? throw new InvalidArgumentException("config cannot be empty in order to create a container");
+        await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, body);
+        var result = await Service(request).CreateAsync(body, request.Query("name"), request.Caller.User, request.Aborted);
+        request.Resource = result.Id;
+        await ApiResults.JsonAsync(request.Http, new ContainerCreateResponse { Id = result.Id, Warnings = result.Warnings },
+            ContainersJsonContext.Default.ContainerCreateResponse, StatusCodes.Status201Created);
+    }
+
+    private static Task List(ApiRequest request)
+    {
+        var service = Service(request);
+        var records = service.List(new ContainerListOptions
+        {
+            All = QueryValues.Bool(request, "all"),
+            Limit = QueryValues.Int(request, "limit") ?? -1,
+            Filters = QueryValues.Filters(request),
+        });
+        bool size = QueryValues.Bool(request, "size");
+        var list = new List<ContainerSummary>(records.Count);
+        foreach (var r in records)
+        {
+            var s = ContainerViews.Summary(r, service);
+            if (size) { s.SizeRw = service.SizeRw(r); s.SizeRootFs = s.SizeRw; }
+            list.Add(s);
+        }
+        return ApiResults.JsonAsync(request.Http, list, ContainersJsonContext.Default.ListContainerSummary);
+    }
+
+    private static Task Inspect(ApiRequest request)
+    {
+        var service = Service(request);
+        var record = service.Get(request.Value("id"));
+        var view = ContainerViews.Inspect(record);
+        if (QueryValues.Bool(request, "size")) { view.SizeRw = service.SizeRw(record); view.SizeRootFs = view.SizeRw; }
+        return ApiResults.JsonAsync(request.Http, view, ContainersJsonContext.Default.ContainerInspectResponse);
+    }
+
+    private static async Task Start(ApiRequest request)
+    {
+        await Service(request).StartAsync(request.Value("id"), request.Aborted);
+        await ApiResults.NoContent(request.Http);
+    }
+
+    private static async Task Stop(ApiRequest request)
+    {
+        await Service(request).StopAsync(request.Value("id"), QueryValues.Int(request, "t"), request.Query("signal"), request.Aborted);
+        await ApiResults.NoContent(request.Http);
+    }
+
+    private static async Task Restart(ApiRequest request)
+    {
+        await Service(request).RestartAsync(request.Value("id"), QueryValues.Int(request, "t"), request.Query("signal"), request.Aborted);
+        await ApiResults.NoContent(request.Http);
+    }
+
+    private static async Task Kill(ApiRequest request)
+    {
+        await Service(request).KillAsync(request.Value("id"), request.Query("signal"), request.Aborted);
+        await ApiResults.NoContent(request.Http);
+    }
+
+    private static async Task Pause(ApiRequest request)
+    {
+        await Service(request).PauseAsync(request.Value("id"), request.Aborted);
+        await ApiResults.NoContent(request.Http);
+    }
+
+    private static async Task Unpause(ApiRequest request)
+    {
+        await Service(request).UnpauseAsync(request.Value("id"), request.Aborted);
+        await ApiResults.NoContent(request.Http);
+    }
+
+    private static async Task Delete(ApiRequest request)
+    {
+        await Service(request).RemoveAsync(request.Value("id"), QueryValues.Bool(request, "force"), QueryValues.Bool(request, "v"), request.Aborted);
+        await ApiResults.NoContent(request.Http);
+    }
+
+    /// <summary>
+    /// POST /wait: (1) register the waiter, (2) send and flush the headers — `docker run` sends start only
+    /// after that — (3) block until the condition, (4) write the exit status.
+    /// </summary>
+    private static async Task Wait(ApiRequest request)
+    {
+        var service = Service(request);
+        var condition = ContainerService.ParseWaitCondition(request.Query("condition"));
+        var waiter = service.RegisterWait(request.Value("id"), condition);
+
+        var response = request.Http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        await response.StartAsync(request.Aborted);
+        await response.Body.FlushAsync(request.Aborted);
+
+        var exit = await waiter.WaitAsync(request.Aborted);
+        var result = new ContainerWaitResponse { StatusCode = exit.ExitCode };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(result, ContainersJsonContext.Default.ContainerWaitResponse);
+        await response.Body.WriteAsync(bytes, request.Aborted);
+        await response.Body.WriteAsync("\n"u8.ToArray(), request.Aborted);
+    }
+
+    private static async Task Rename(ApiRequest request)
+    {
+        string? name = request.Query("name");
+        if (string.IsNullOrEmpty(name)) throw new InvalidArgumentException("Neither old nor new names may be empty");
+        await Service(request).RenameAsync(request.Value("id"), name, request.Aborted);
+        await ApiResults.NoContent(request.Http);
+    }
+
+    private static async Task Update(ApiRequest request)
+    {
+        var body = await RequestBody.ReadJsonAsync(request, ContainersJsonContext.Default.ContainerUpdateRequest) ?? new ContainerUpdateRequest();
+        await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, body);
+        var warnings = await Service(request).UpdateAsync(request.Value("id"), body, request.Aborted);
+        await ApiResults.JsonAsync(request.Http, new ContainerUpdateResponse { Warnings = warnings }, ContainersJsonContext.Default.ContainerUpdateResponse);
+    }
+
+    private static Task Resize(ApiRequest request)
+    {
+        // Accepted for `docker run -t`; the terminal size is a later issue (interactive attach).
+        Service(request).Get(request.Value("id"));
+        request.Http.Response.StatusCode = StatusCodes.Status200OK;
+        return Task.CompletedTask;
+    }
+
+    private static async Task Prune(ApiRequest request)
+    {
+        var filters = QueryValues.Filters(request);
+        var (deleted, reclaimed) = await Service(request).PruneAsync(filters, request.Aborted);
+        await ApiResults.JsonAsync(request.Http, new ContainerPruneResponse { ContainersDeleted = deleted, SpaceReclaimed = reclaimed },
+            ContainersJsonContext.Default.ContainerPruneResponse);
+    }
+}

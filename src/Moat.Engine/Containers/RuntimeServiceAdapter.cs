@@ -1,0 +1,155 @@
+using Moat.Engine.Containers.Logs;
+using Moat.Engine.Runtime;
+
+namespace Moat.Engine.Containers;
+
+/// <summary>
+/// <see cref="IContainerRuntime"/> over the runtime area's <see cref="RuntimeService"/> (runc/crun under moat-shim).
+/// Each container's bundle (rootfs mount, rw layer, config.json) lives in &lt;data-root&gt;/containers/&lt;id&gt;/bundle.
+/// </summary>
+public sealed class RuntimeServiceAdapter : IContainerRuntime
+{
+    private readonly RuntimeService _runtime;
+    private readonly ContainerStore _store;
+
+    public RuntimeServiceAdapter(RuntimeService runtime, ContainerStore store)
+    {
+        _runtime = runtime;
+        _store = store;
+    }
+
+    private string BundleDir(string id) => Path.Combine(_store.DirectoryOf(id), "bundle");
+
+    public async Task PrepareAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
+    {
+        await _runtime.PrepareAsync(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), null, cancellationToken);
+    }
+
+    public async Task<int> StartAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
+    {
+        // Prepare again before every start: it re-mounts after a reboot and applies updated resources.
+        await PrepareAsync(spec, cancellationToken);
+        try
+        {
+            return await _runtime.StartAsync(spec.Id, cancellationToken);
+        }
+        catch (OciRuntimeException e)
+        {
+            throw new ContainerStartException(Trim(e.Message), e);
+        }
+    }
+
+    private static string Trim(string message) => message.Trim().Replace("\n", " ", StringComparison.Ordinal);
+
+    public async Task<RuntimeExit> WaitAsync(string id, CancellationToken cancellationToken)
+    {
+        var exit = await _runtime.WaitAsync(id, cancellationToken);
+        return new RuntimeExit(exit.ExitCode, exit.FinishedAt, exit.OomKilled);
+    }
+
+    public Task KillAsync(string id, int signal, CancellationToken cancellationToken) => _runtime.KillAsync(id, signal, cancellationToken);
+
+    public Task PauseAsync(string id, CancellationToken cancellationToken) => _runtime.PauseAsync(id, cancellationToken);
+
+    public Task ResumeAsync(string id, CancellationToken cancellationToken) => _runtime.ResumeAsync(id, cancellationToken);
+
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _runtime.DeleteAsync(id, removeBundle: true, cancellationToken);
+        }
+        catch (RuntimeContainerNotFoundException)
+        {
+            // Never prepared (or already deleted): nothing is mounted; the store removes the directory.
+        }
+    }
+
+    public async Task<RuntimeStatus> RecoverAsync(string id, CancellationToken cancellationToken)
+    {
+        (Runtime.RuntimeStatus status, int pid) state;
+        try
+        {
+            state = await _runtime.StateAsync(id, cancellationToken);
+        }
+        catch (RuntimeContainerNotFoundException)
+        {
+            return new RuntimeStatus(RuntimeState.Unknown);
+        }
+        ContainerExit? exit = null;
+        try { exit = _runtime.GetExit(id); }
+        catch (RuntimeContainerNotFoundException) { }
+        if (state.status is Runtime.RuntimeStatus.Running or Runtime.RuntimeStatus.Paused && state.pid > 0)
+            return new RuntimeStatus(state.status == Runtime.RuntimeStatus.Paused ? RuntimeState.Paused : RuntimeState.Running, state.pid);
+        var e = exit ?? new ContainerExit(255, DateTimeOffset.UtcNow, false);
+        return new RuntimeStatus(RuntimeState.Stopped, 0, new RuntimeExit(e.ExitCode, e.FinishedAt, e.OomKilled));
+    }
+
+    public Task<RuntimeStats> StatsAsync(string id, CancellationToken cancellationToken)
+    {
+        var s = _runtime.Stats(id);
+        return Task.FromResult(new RuntimeStats(s.CpuTotalNs, s.SystemCpuNs, (int)s.OnlineCpus, s.MemoryUsage, s.MemoryLimit, s.PidsCurrent, s.PidsLimit ?? 0));
+    }
+
+    public async Task<IReadOnlyList<int>> PidsAsync(string id, CancellationToken cancellationToken)
+    {
+        var processes = await _runtime.TopAsync(id, cancellationToken);
+        return processes.Select(p => p.Pid).ToList();
+    }
+
+    public string? RootfsPath(string id) => Path.Combine(BundleDir(id), "rootfs");
+
+    private static ContainerRuntimeConfig Map(RuntimeContainerSpec spec)
+    {
+        var binds = new List<BindMount>();
+        var tmpfs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var m in spec.Mounts)
+        {
+            if (m.Type == "tmpfs")
+                tmpfs[m.Destination] = string.Join(',', m.Options.Where(o => o is not ("nosuid" or "nodev" or "noexec")));
+            else
+                binds.Add(new BindMount(m.Source, m.Destination, ReadOnly: m.Options.Contains("ro")));
+        }
+        (SeccompMode mode, string? json) = spec.SeccompProfile switch
+        {
+            null or "" or "builtin" => (SeccompMode.Builtin, (string?)null),
+            "unconfined" => (SeccompMode.Unconfined, null),
+            var profile => (SeccompMode.Custom, profile),
+        };
+        long maxSize = spec.LogOptions.TryGetValue("max-size", out var size) ? JsonLogWriter.ParseSize(size) : 0;
+        int maxFile = spec.LogOptions.TryGetValue("max-file", out var files) && int.TryParse(files, out int n) && n > 0 ? n : 1;
+        return new ContainerRuntimeConfig
+        {
+            Id = spec.Id,
+            Args = spec.Args,
+            Env = spec.Env,
+            WorkingDir = spec.WorkingDir,
+            User = spec.User,
+            Hostname = spec.Hostname,
+            Domainname = spec.Domainname,
+            Terminal = spec.Tty,
+            Privileged = spec.Privileged,
+            CapAdd = spec.CapAdd,
+            CapDrop = spec.CapDrop,
+            ReadonlyRootfs = spec.ReadonlyRootfs,
+            NoNewPrivileges = spec.NoNewPrivileges,
+            Seccomp = mode,
+            SeccompProfileJson = json,
+            Memory = spec.Memory,
+            NanoCpus = spec.NanoCpus,
+            CpuShares = spec.CpuShares,
+            PidsLimit = spec.PidsLimit,
+            Ulimits = spec.Ulimits.Select(u => new Ulimit(u.Name, u.Soft, u.Hard)).ToList(),
+            ShmSize = spec.ShmSize,
+            Tmpfs = tmpfs,
+            Mounts = binds,
+            Sysctls = spec.Sysctls,
+            NetworkMode = spec.NetworkMode switch { "host" => NamespaceMode.Host, "none" => NamespaceMode.None, _ => NamespaceMode.Private },
+            Labels = spec.Labels,
+            OpenStdin = spec.OpenStdin,
+            LogPath = spec.LogPath,
+            LogMaxSize = maxSize,
+            LogMaxFile = maxFile,
+        };
+    }
+}
