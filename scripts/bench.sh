@@ -88,6 +88,22 @@ bench_mtls_rps() {
   stop_daemon
 }
 
+# Authorization + audit cost: GET /containers/json with 8 connections, policy+audit vs no policy (ratio).
+bench_authz_ratio() {
+  local d=$WORK/authz open secured
+  mkdir -p "$d/open" "$d/secured"
+  printf '{"bindings":[{"role":"viewer","groups":["root"]}]}' >"$d/policy.json"
+  printf '{"authorization-policy":"%s","audit-log":"%s"}' "$d/policy.json" "$d/audit.log" >"$d/secured.json"
+  start_daemon "$d/open" --config-file "" || return 1
+  open=$(MOAT_BENCH_PATH=/v1.51/containers/json $BENCH load unix "$d/open/docker.sock" 8 "$SECONDS_PER_RUN")
+  stop_daemon
+  start_daemon "$d/secured" --config-file "$d/secured.json" || return 1
+  secured=$(MOAT_BENCH_PATH=/v1.51/containers/json $BENCH load unix "$d/secured/docker.sock" 8 "$SECONDS_PER_RUN")
+  stop_daemon
+  echo "authz: no policy $open req/s, policy+audit $secured req/s" >&2
+  awk -v a="$open" -v b="$secured" 'BEGIN { if (a > 0) printf "%.3f", b / a }'
+}
+
 # --- table -------------------------------------------------------------------------------------------------
 
 failed=0
@@ -105,6 +121,9 @@ row "start to first /_ping (median/15)" "$(bench_start_ms)" "ms" le 60
 row "idle RSS 2 s after ready" "$(bench_idle_rss_mib)" "MiB" le 25
 row "/_ping over unix, 8 keep-alive" "$(bench_unix_rps)" "req/s" ge 25800
 row "/_ping over mTLS, 8 keep-alive" "$(bench_mtls_rps)" "req/s" ge 11400
+row "authz+audit /containers/json ratio" "$(bench_authz_ratio)" "x" ge 0.95
 # Other areas add their rows here.
+[[ -x scripts/bench-images.sh ]] && { scripts/bench-images.sh || failed=1; }
+[[ -x scripts/bench-containers.sh ]] && { scripts/bench-containers.sh || failed=1; }
 
 exit $failed

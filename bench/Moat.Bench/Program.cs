@@ -173,7 +173,9 @@ static async Task<Stream> ConnectTls(int port, string ca, string cert, string ke
 // One request at a time per connection (HTTP/1.1 keep-alive, no pipelining), as the docker CLI does.
 static async Task<long> Loop(Stream stream, CancellationToken token)
 {
-    byte[] request = "GET /_ping HTTP/1.1\r\nHost: localhost\r\n\r\n"u8.ToArray();
+    // MOAT_BENCH_PATH picks another GET endpoint (e.g. /v1.51/containers/json for the authorization cost).
+    string path = Environment.GetEnvironmentVariable("MOAT_BENCH_PATH") ?? "/_ping";
+    byte[] request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
     var buffer = new byte[16 * 1024];
     long done = 0;
     try

@@ -43,7 +43,7 @@ public static partial class ContainerRoutes
     {
         var body = await RequestBody.ReadJsonAsync(request, ContainersJsonContext.Default.ContainerCreateRequest)
             ?? throw new InvalidArgumentException("config cannot be empty in order to create a container");
-        await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, body);
+        await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, CreateFacts.From(body));
         var result = await Service(request).CreateAsync(body, request.Query("name"), request.Caller.User, request.Aborted);
         request.Resource = result.Id;
         await ApiResults.JsonAsync(request.Http, new ContainerCreateResponse { Id = result.Id, Warnings = result.Warnings },
@@ -154,8 +154,8 @@ public static partial class ContainerRoutes
 
     private static async Task Update(ApiRequest request)
     {
+        // Update changes resources and the restart policy only: the route's action (container.update) decides.
         var body = await RequestBody.ReadJsonAsync(request, ContainersJsonContext.Default.ContainerUpdateRequest) ?? new ContainerUpdateRequest();
-        await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, body);
         var warnings = await Service(request).UpdateAsync(request.Value("id"), body, request.Aborted);
         await ApiResults.JsonAsync(request.Http, new ContainerUpdateResponse { Warnings = warnings }, ContainersJsonContext.Default.ContainerUpdateResponse);
     }

@@ -56,9 +56,9 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
             ContainerCreateFacts c => policy.AuthorizeContainerCreate(request.Caller, c, _daemon, request.Action),
             ExecCreateFacts e => policy.AuthorizeExecCreate(request.Caller, e, request.Action),
             VolumeCreateFacts v => policy.AuthorizeVolumeCreate(request.Caller, v, _daemon, request.Action),
-            _ => null,
+            // Fail closed: a body this authorizer has no constraints for is a wiring bug, never a pass.
+            _ => throw new ForbiddenException($"authorization denied by policy: no constraint check for {typeof(T).Name}"),
         };
-        if (decision is null) return ValueTask.CompletedTask;
         RequestAuthorization.Record(request, decision);
         if (!decision.Allowed) throw Denied(decision);
         return ValueTask.CompletedTask;

@@ -42,7 +42,7 @@ public static class VolumeRoutes
     private static async Task Create(ApiRequest request)
     {
         var body = await RequestBody.ReadJsonAsync(request, VolumesJsonContext.Default.VolumeCreateRequest) ?? new VolumeCreateRequest();
-        await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, body);
+        await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, Moat.Api.Containers.CreateFacts.From(body));
         var service = Service(request);
         var record = service.Create(body.Name, body.Driver, body.Labels, body.DriverOpts, request.Caller.User);
         request.Resource = record.Name;

@@ -10,7 +10,7 @@ namespace Moat.Daemon.Hosting;
 
 /// <summary>
 /// SIGHUP (§1.4): 1. tell systemd RELOADING=1, 2. re-read flags + daemon.json with the loader, 3. on success apply the
-/// reloadable keys, the debug level and the TLS files, and publish a daemon `reload` event, 4. READY=1.
+/// reloadable keys, the debug level, the TLS files and the authorization policy, and publish a daemon `reload` event, 4. READY=1.
 /// A configuration that does not load keeps the old one and logs `Error reloading configuration: …`.
 /// </summary>
 public sealed partial class ConfigReloader(
@@ -21,7 +21,8 @@ public sealed partial class ConfigReloader(
     DaemonIdentity identity,
     SdNotify notify,
     LogLevelSwitch level,
-    ILogger<ConfigReloader> logger)
+    ILogger<ConfigReloader> logger,
+    Moat.Api.Security.PolicyStore? policies = null)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -45,6 +46,8 @@ public sealed partial class ConfigReloader(
             var now = holder.Apply(loaded);
             level.Level = now.MinimumLogLevel;
             tls?.Reload(now, "SIGHUP");
+            // A broken policy keeps the one in force (PolicyStore logs why): authorization never fails open.
+            policies?.Reload();
             events.Publish("daemon", "reload", identity.Id, Attributes(now));
             Log.Reloaded(logger);
             return true;

@@ -109,7 +109,7 @@ public static partial class DaemonHost
             builder.Services.AddSingleton<IInfoContributor, ListenerInfoContributor>();
             builder.Services.AddSingleton(sp => new ConfigReloader(
                 holder, reload, listeners.Tls, sp.GetRequiredService<EventBus>(), sp.GetRequiredService<DaemonIdentity>(),
-                notify, level, sp.GetRequiredService<ILogger<ConfigReloader>>()));
+                notify, level, sp.GetRequiredService<ILogger<ConfigReloader>>(), sp.GetService<PolicyStore>()));
             builder.Services.AddSingleton<IHostLifetime>(sp => new DaemonLifetime(
                 sp.GetRequiredService<IHostApplicationLifetime>(), notify,
                 () => sp.GetRequiredService<ConfigReloader>().ReloadAsync(), sp.GetRequiredService<ILogger<DaemonLifetime>>()));

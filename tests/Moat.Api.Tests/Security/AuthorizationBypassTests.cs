@@ -106,14 +106,14 @@ public sealed class AuthorizationBypassTests : IAsyncLifetime
         var r = await _host.SendTcpAsync(chunked ? RawHttp.PostChunked("/v1.50/containers/create", padded, 64 * 1024) : RawHttp.Post("/v1.50/containers/create", padded));
 
         Assert.Equal(400, r.Status);
-        Assert.Contains("request body is larger than the limit", r.Message);
+        Assert.Contains("request body is too large", r.Message);
         Assert.Empty(_host.Created);
     }
 
     [Theory]
     [InlineData("""{"Image":"busybox","HostConfig":{"Privileged":false,"Privileged":true}}""", "duplicate key \"Privileged\"")]
-    [InlineData("""{"Image":"busybox","HostConfig":{"Privileged":false,"privileged":true}}""", "keys \"Privileged\" and \"privileged\" differ only in case")]
-    [InlineData("""{"Image":"busybox","hostconfig":{"Privileged":true},"HostConfig":{}}""", "differ only in case")]
+    [InlineData("""{"Image":"busybox","HostConfig":{"Privileged":false,"privileged":true}}""", "ignoring case")]
+    [InlineData("""{"Image":"busybox","hostconfig":{"Privileged":true},"HostConfig":{}}""", "ignoring case")]
     [InlineData("""{"Image":"busybox","HostConfig":{"Binds":["/a:/a"],"Binds":["/:/host"]}}""", "duplicate key")]
     [InlineData("""{"Image":"busybox","HostConfig":{"\u0050rivileged":false,"Privileged":true}}""", "duplicate key")]
     public async Task Create_AmbiguousKeys_Rejected400BeforeAnyoneSeesThem(string body, string expected)
@@ -137,11 +137,7 @@ public sealed class AuthorizationBypassTests : IAsyncLifetime
     [Theory]
     [InlineData("/v1.50/containers/json")]
     [InlineData("/containers/json")]
-    [InlineData("//containers//json")]
-    [InlineData("/containers/json/")]
     [InlineData("/%63ontainers/json")]
-    [InlineData("/v1.50/./containers/json")]
-    [InlineData("/v1.50/images/../containers/json")]
     [InlineData("/containers/json?all=1&x=/../../images/json")]
     public async Task Path_Spellings_ResolveToTheRoutedAction(string target)
     {
@@ -151,19 +147,43 @@ public sealed class AuthorizationBypassTests : IAsyncLifetime
         Assert.StartsWith("{\"OwnerFilter\":", r.Body);
     }
 
+    /// <summary>Unclean spellings run nothing: dockerd's router answers 301 to the clean path, a trailing slash is 404.</summary>
+    [Theory]
+    [InlineData("//containers//json", 301)]
+    [InlineData("/v1.50/./containers/json", 301)]
+    [InlineData("/v1.50/images/../containers/json", 301)]
+    [InlineData("/containers/json/", 404)]
+    public async Task Path_UncleanSpellings_RunNothing(string target, int status)
+    {
+        var r = await _host.SendTcpAsync(RawHttp.Get(target));
+
+        Assert.Equal(status, r.Status);
+        Assert.DoesNotContain("OwnerFilter", r.Body);
+        Assert.Empty(_host.Ran);
+    }
+
     [Theory]
     [InlineData("/v1.50/containers/abc/pause?x=/start")]
     [InlineData("/v1.50/containers/abc/pause?x=%2Fstart")]
     [InlineData("/v1.50/containers%2Fabc%2Fpause")]
-    [InlineData("/containers/abc/start/../pause")]
-    [InlineData("/v1.50/containers/abc/pause/")]
-    [InlineData("/v1.50/containers/abc/./pause")]
     public async Task Path_TricksTowardsAllowedAction_DeniedAsTheRoutedOne(string target)
     {
         var r = await _host.SendTcpAsync($"POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
 
         Assert.Equal(403, r.Status);
         Assert.Contains("authorization denied by policy: no role of anonymous caller allows container.pause", r.Message);
+        Assert.Empty(_host.Ran);
+    }
+
+    [Theory]
+    [InlineData("/containers/abc/start/../pause", 301)]
+    [InlineData("/v1.50/containers/abc/./pause", 301)]
+    [InlineData("/v1.50/containers/abc/pause/", 404)]
+    public async Task Path_UncleanTricksTowardsAllowedAction_RunNothing(string target, int status)
+    {
+        var r = await _host.SendTcpAsync($"POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal(status, r.Status);
         Assert.Empty(_host.Ran);
     }
 
@@ -177,11 +197,12 @@ public sealed class AuthorizationBypassTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Head_IsAuthorizedAsGet()
+    public async Task Head_OnGetOnlyRoute_IsNotFoundAsInDockerd()
     {
-        var allowed = await _host.SendTcpAsync(RawHttp.Get("/v1.50/containers/json", "HEAD"));
+        var r = await _host.SendTcpAsync(RawHttp.Get("/v1.50/containers/json", "HEAD"));
 
-        Assert.Equal(200, allowed.Status);
+        Assert.Equal(404, r.Status);
+        Assert.Empty(_host.Ran);
     }
 
     [Fact]
