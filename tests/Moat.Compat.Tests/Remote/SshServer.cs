@@ -45,12 +45,13 @@ internal sealed class SshServer : IAsyncDisposable
 
     /// <param name="socketPath">The daemon socket the ForceCommand's dial-stdio connects to.</param>
     /// <param name="group">The allowed group; the user is made a member.</param>
-    public static async Task<SshServer> StartAsync(string socketPath, string group)
+    /// <param name="user">The account to create (default: a fresh random name, see <see cref="NewUserName"/>).</param>
+    public static async Task<SshServer> StartAsync(string socketPath, string group, string? user = null)
     {
         var dir = new TempDir("moat-sshd");
         // sshd runs the ForceCommand as the user: the moat binary must be reachable for them, wherever dist/ is.
         File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8));
-        string user = "moatssh" + Random.Shared.Next(100000, 999999);
+        user ??= NewUserName();
         string? created = null;
         try
         {
@@ -135,6 +136,9 @@ internal sealed class SshServer : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>A fresh account name, for a policy written before the account exists.</summary>
+    public static string NewUserName() => "moatssh" + Random.Shared.Next(100000, 999999);
 
     /// <summary>Runs the system ssh with this server's client config against the test user.</summary>
     public Task<CliResult> SshAsync(params string[] args) =>

@@ -5,33 +5,65 @@ using Moat.Compat.Tests.Infrastructure;
 
 namespace Moat.Compat.Tests.Remote;
 
-/// <summary>One moatd and one real sshd (configured by `moat ssh-setup`) shared by the <see cref="SshTests"/>.</summary>
-public sealed class SshFixture : IAsyncLifetime
+/// <summary>
+/// One moatd (with an authorization policy and an audit log) and one real sshd (configured by `moat ssh-setup`)
+/// shared by the tests of a class. The policy gives the ssh user <see cref="Role"/>, by name; busybox:latest is
+/// imported beforehand on the daemon's socket as root.
+/// </summary>
+public abstract class SshFixtureBase(string role) : IAsyncLifetime
 {
     /// <summary>The group moatd gives its socket by default (dockerd's -G default); the test user is a member.</summary>
     public const string Group = "docker";
 
+    public string Role { get; } = role;
     public MoatDaemon Daemon { get; private set; } = null!;
     internal SshServer Ssh { get; private set; } = null!;
+    public TempDir Dir { get; } = new("moat-ssh-authz");
+    public string AuditLog => Dir.Combine("audit", "audit.log");
 
     public async ValueTask InitializeAsync()
     {
-        Daemon = await MoatDaemon.StartAsync();
+        string user = SshServer.NewUserName();
+        File.WriteAllText(Dir.Combine("policy.json"), $$"""{"bindings":[{"role":"{{Role}}","users":["{{user}}"]}]}""");
+        Daemon = await MoatDaemon.StartAsync($$"""{"authorization-policy": "{{Dir.Combine("policy.json")}}", "audit-log": "{{AuditLog}}"}""");
+        await BusyboxImage.ImportAsync(Daemon);
         // The ssh user reaches the socket as a member of the socket's group, as in production. moatd is to create its
         // socket root:docker 0660 (dockerd's -G default); setting the same here keeps this test independent of that
         // and exact about what it needs. The daemon's temp dir is 0700: let others traverse it (not list it).
         await ProcessRunner.RunAsync("chown", ["root:" + Group, Daemon.SocketPath]);
         File.SetUnixFileMode(Daemon.SocketPath, (UnixFileMode)Convert.ToInt32("660", 8));
         File.SetUnixFileMode(Daemon.Dir.Path, (UnixFileMode)Convert.ToInt32("711", 8));
-        Ssh = await SshServer.StartAsync(Daemon.SocketPath, Group);
+        Ssh = await SshServer.StartAsync(Daemon.SocketPath, Group, user);
+    }
+
+    /// <summary>The audit log's request entries, once at least one matches <paramref name="match"/> (or after 5 s).</summary>
+    public async Task<string[]> AuditRequestsAsync(Func<string, bool> match)
+    {
+        string[] lines = [];
+        for (int i = 0; i < 200; i++)
+        {
+            lines = File.Exists(AuditLog)
+                ? (await File.ReadAllLinesAsync(AuditLog)).Where(l => l.Contains("\"kind\":\"request\"")).ToArray()
+                : [];
+            if (lines.Any(match)) break;
+            await Task.Delay(25);
+        }
+        return lines;
     }
 
     public async ValueTask DisposeAsync()
     {
         if (Ssh is not null) await Ssh.DisposeAsync();
         if (Daemon is not null) await Daemon.DisposeAsync();
+        Dir.Dispose();
     }
 }
+
+/// <summary>The ssh user is an operator: the whole Docker API except the admin-only parts.</summary>
+public sealed class SshFixture() : SshFixtureBase("operator");
+
+/// <summary>The ssh user is only a viewer: reads pass, anything that changes state is denied.</summary>
+public sealed class SshViewerFixture() : SshFixtureBase("viewer");
 
 /// <summary>
 /// DOCKER_HOST=ssh://user@host against a real OpenSSH sshd with the drop-in from `moat ssh-setup`: the docker CLI
@@ -40,6 +72,44 @@ public sealed class SshFixture : IAsyncLifetime
 public sealed class SshTests(SshFixture fixture) : IClassFixture<SshFixture>
 {
     private SshServer Ssh => fixture.Ssh;
+
+    [Fact]
+    public async Task DockerPs_OverSsh_ListsContainers()
+    {
+        var result = await Ssh.DockerAsync("ps");
+
+        Assert.True(result.ExitCode == 0, $"{result}\nsshd log:\n{Ssh.Log}");
+        Assert.StartsWith("CONTAINER ID   IMAGE", result.Stdout);
+    }
+
+    [Fact]
+    public async Task DockerRun_OverSsh_PrintsOutputAndExitsZero()
+    {
+        // `docker run` attaches on a hijacked connection and half-closes it at once (no stdin): the FIN travels
+        // ssh → sshd → moat dial-stdio → shutdown(SHUT_WR) on moatd's socket, and the output must still come back.
+        var result = await Ssh.DockerAsync("run", "--rm", "busybox", "echo", "hello-over-ssh");
+
+        Assert.True(result.ExitCode == 0, $"{result}\nsshd log:\n{Ssh.Log}\nmoatd:\n{fixture.Daemon.Output}");
+        Assert.Equal("hello-over-ssh\n", result.Stdout);
+    }
+
+    [Fact]
+    public async Task DockerPs_OverSsh_AuditNamesTheSshUser()
+    {
+        string uid = (await ProcessRunner.RunAsync("id", ["-u", Ssh.User])).Stdout.Trim();
+        var result = await Ssh.DockerAsync("ps", "--all");
+        Assert.True(result.ExitCode == 0, $"{result}\nsshd log:\n{Ssh.Log}");
+
+        bool IsPs(string l) => l.Contains($"\"user\":\"{Ssh.User}\"") && l.Contains("\"action\":\"container.list\"");
+        var entries = await fixture.AuditRequestsAsync(IsPs);
+
+        var ps = Assert.Single(entries, l => IsPs(l) && l.Contains("\"decision\":\"allow\""));
+        Assert.Contains($"\"auth\":\"peercred\",\"uid\":{uid},", ps);
+        Assert.Contains("\"transport\":\"unix\"", ps);
+        Assert.Contains("\"method\":\"GET\"", ps);
+        Assert.Contains("\"rule\":\"role operator allows container.list\"", ps);
+        Assert.NotEqual("0", uid);
+    }
 
     [Fact]
     public async Task DockerVersion_OverSshWithKey_ReachesMoatd()
@@ -177,5 +247,33 @@ public sealed class SshTests(SshFixture fixture) : IClassFixture<SshFixture>
 
         Assert.Equal(255, result.ExitCode);
         Assert.Contains("Permission denied", result.Stderr);
+    }
+}
+
+/// <summary>The policy reaches ssh:// users: a viewer may list, not run.</summary>
+public sealed class SshViewerTests(SshViewerFixture fixture) : IClassFixture<SshViewerFixture>
+{
+    private SshServer Ssh => fixture.Ssh;
+
+    [Fact]
+    public async Task DockerPs_AsViewerOverSsh_Works()
+    {
+        var result = await Ssh.DockerAsync("ps");
+
+        Assert.True(result.ExitCode == 0, $"{result}\nsshd log:\n{Ssh.Log}");
+        Assert.StartsWith("CONTAINER ID   IMAGE", result.Stdout);
+    }
+
+    [Fact]
+    public async Task DockerRun_AsViewerOverSsh_DeniedByPolicy()
+    {
+        var result = await Ssh.DockerAsync("run", "--rm", "busybox", "echo", "should-not-run");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("authorization denied by policy", result.Stderr);
+        Assert.DoesNotContain("should-not-run", result.Stdout);
+        var entries = await fixture.AuditRequestsAsync(l => l.Contains($"\"user\":\"{Ssh.User}\"") && l.Contains("\"decision\":\"deny\""));
+        Assert.Contains(entries, l => l.Contains($"\"user\":\"{Ssh.User}\"") && l.Contains("\"action\":\"container.create\"")
+            && l.Contains("\"decision\":\"deny\"") && l.Contains("\"status\":403"));
     }
 }
