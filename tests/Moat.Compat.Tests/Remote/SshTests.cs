@@ -270,7 +270,7 @@ public sealed class SshViewerTests(SshViewerFixture fixture) : IClassFixture<Ssh
         var result = await Ssh.DockerAsync("run", "--rm", "busybox", "echo", "should-not-run");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("authorization denied by policy", result.Stderr);
+        Assert.Contains($"authorization denied by policy: no role of user {Ssh.User} allows container.create", result.Stderr);
         Assert.DoesNotContain("should-not-run", result.Stdout);
         var entries = await fixture.AuditRequestsAsync(l => l.Contains($"\"user\":\"{Ssh.User}\"") && l.Contains("\"decision\":\"deny\""));
         Assert.Contains(entries, l => l.Contains($"\"user\":\"{Ssh.User}\"") && l.Contains("\"action\":\"container.create\"")
