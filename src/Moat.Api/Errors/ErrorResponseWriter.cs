@@ -13,6 +13,9 @@ namespace Moat.Api.Errors;
 /// </summary>
 public static partial class ErrorResponseWriter
 {
+    // Quotes in messages stay \" as Go's encoder writes them (the default encoder would write \u0022).
+    private static readonly JsonWriterOptions MessageWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static int StatusFor(ErrorCategory category) => category switch
     {
         ErrorCategory.NotFound => StatusCodes.Status404NotFound,
@@ -79,7 +82,7 @@ public static partial class ErrorResponseWriter
         if (status == StatusCodes.Status304NotModified) return;
         http.Response.ContentType = "application/json";
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 + message.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, MessageWriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("message", message);

@@ -45,6 +45,16 @@ public sealed class ContainerRoutesTests
     }
 
     [Fact]
+    public async Task Create_NameWithQuote_ErrorEscapesQuoteAsGoDoes()
+    {
+        using var api = new ApiHarness();
+        var (status, body, _) = await api.SendAsync("POST", "/v1.50/containers/create?name=a%22b", """{"Image":"nope:1"}""");
+        Assert.Equal(400, status);
+        Assert.Contains("(a\\\"b)", body);
+        Assert.DoesNotContain("\\u0022", body);
+    }
+
+    [Fact]
     public async Task Inspect_Missing_Returns404()
     {
         using var api = new ApiHarness();
