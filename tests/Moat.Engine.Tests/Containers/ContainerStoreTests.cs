@@ -79,12 +79,13 @@ public sealed class ContainerStoreTests
     {
         using var dir = new ContainerTestDir();
         var store = dir.NewStore();
-        var a = ContainerTestDir.Record("a");
+        // Names that are not hex, so that no random ID prefix can answer for them.
+        var a = ContainerTestDir.Record("web");
         store.Add(a);
-        store.Add(ContainerTestDir.Record("b"));
-        Assert.Throws<ContainerNameConflictException>(() => store.Rename(a, "/b"));
-        store.Rename(a, "/c");
-        Assert.Same(a, store.Get("c"));
-        Assert.Null(store.TryGet("a"));
+        store.Add(ContainerTestDir.Record("queue"));
+        Assert.Throws<ContainerNameConflictException>(() => store.Rename(a, "/queue"));
+        store.Rename(a, "/proxy");
+        Assert.Same(a, store.Get("proxy"));
+        Assert.Null(store.TryGet("web"));
     }
 }
