@@ -63,12 +63,31 @@ public static partial class ContainerRoutes
         var body = await RequestBody.ReadJsonAsync(request, ContainersJsonContext.Default.ContainerCreateRequest)
             ?? throw new InvalidArgumentException("config cannot be empty in order to create a container");
         await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, CreateFacts.From(body));
+        CheckVolumesVisible(request, body);
         string? owner = request.OwnerToStamp();
         if (owner is not null) (body.Labels ??= [])[Moat.Security.Policy.Ownership.Label] = owner;
         var result = await Service(request).CreateAsync(body, request.Query("name"), owner, request.Aborted);
         request.Resource = result.Id;
         await ApiResults.JsonAsync(request.Http, new ContainerCreateResponse { Id = result.Id, Warnings = result.Warnings },
             ContainersJsonContext.Default.ContainerCreateResponse, StatusCodes.Status201Created);
+    }
+
+    /// <summary>Named volumes are global, like container names: another user's volume cannot be mounted.</summary>
+    private static void CheckVolumesVisible(ApiRequest request, ContainerCreateRequest body)
+    {
+        if (request.OwnerFilter() is null) return;
+        var volumes = request.Services.GetRequiredService<Moat.Engine.Volumes.VolumeService>();
+        var names = new List<string>();
+        foreach (var bind in body.HostConfig?.Binds ?? [])
+        {
+            string source = bind.Split(':')[0];
+            if (source.Length > 0 && !source.StartsWith('/')) names.Add(source);
+        }
+        foreach (var m in body.HostConfig?.Mounts ?? [])
+            if (m.Type == "volume" && !string.IsNullOrEmpty(m.Source)) names.Add(m.Source);
+        foreach (var name in names)
+            if (volumes.TryGet(name) is { } v && !request.CanSee(v.Owner))
+                throw new Moat.Api.Volumes.VolumeOwnedElsewhereException(name);
     }
 
     private static Task List(ApiRequest request)

@@ -53,6 +53,8 @@ public static class VolumeRoutes
         var body = await RequestBody.ReadJsonAsync(request, VolumesJsonContext.Default.VolumeCreateRequest) ?? new VolumeCreateRequest();
         await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, Moat.Api.Containers.CreateFacts.From(body));
         var service = Service(request);
+        if (!string.IsNullOrEmpty(body.Name) && Service(request).TryGet(body.Name) is { } existing && !request.CanSee(existing.Owner))
+            throw new VolumeOwnedElsewhereException(body.Name);
         string? owner = request.OwnerToStamp();
         if (owner is not null) (body.Labels ??= [])[Moat.Security.Policy.Ownership.Label] = owner;
         var record = service.Create(body.Name, body.Driver, body.Labels, body.DriverOpts, owner);
@@ -122,3 +124,7 @@ public static class VolumeRoutes
         return ApiResults.JsonAsync(request.Http, new VolumePruneResponse { VolumesDeleted = deleted, SpaceReclaimed = reclaimed }, VolumesJsonContext.Default.VolumePruneResponse);
     }
 }
+
+/// <summary>Volume names are global: a name another user's volume holds cannot be created or mounted.</summary>
+public sealed class VolumeOwnedElsewhereException(string name)
+    : ConflictException($"volume name {name} is already in use by another user");
