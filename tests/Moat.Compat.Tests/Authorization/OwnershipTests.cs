@@ -75,6 +75,18 @@ public sealed class OwnershipTests
             Assert.Contains($"a2 {alice.Name}", alicePs.Stdout);
             Assert.Contains("av", (await Alice("volume", "ls", "-q")).Stdout);
 
+            // /events: bob sees none of alice's events, alice sees hers.
+            string until = DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var bobEvents = await Bob("events", "--since", "0", "--until", until, "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}");
+            Ok(bobEvents);
+            Assert.DoesNotContain("a1", bobEvents.Stdout);
+            Assert.DoesNotContain("volume create", bobEvents.Stdout);
+            Assert.Contains("container prune", bobEvents.Stdout); // his own prune: the stream is not just empty
+            var aliceEvents = await Alice("events", "--since", "0", "--until", until, "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}");
+            Ok(aliceEvents);
+            Assert.Contains("container start a1", aliceEvents.Stdout);
+            Assert.Contains("volume create", aliceEvents.Stdout);
+
             // root (uid 0) is an administrator and sees everything.
             var rootPs = await daemon.DockerAsync("ps", "-a", "--format", "{{.Names}}");
             Ok(rootPs);
