@@ -108,8 +108,16 @@ public static class VolumeRoutes
 
     private static Task Delete(ApiRequest request)
     {
-        Visible(request);
-        Service(request).Remove(request.Value("name"), QueryValues.Bool(request, "force"));
+        var service = Service(request);
+        string name = request.Value("name");
+        bool force = QueryValues.Bool(request, "force");
+        // Someone else's volume answers as a missing one: 404, or 204 with force (and stays).
+        if (service.TryGet(name) is { } record && !request.CanSee(record.Owner))
+        {
+            if (force) return ApiResults.NoContent(request.Http);
+            throw new NotFoundException($"get {name}: no such volume");
+        }
+        service.Remove(name, force);
         return ApiResults.NoContent(request.Http);
     }
 

@@ -60,6 +60,7 @@ public sealed class OwnershipTests
             Assert.DoesNotContain("av", bobVolumes.Stdout);
             Fails(await Bob("volume", "inspect", "av"), "get av: no such volume");
             Fails(await Bob("volume", "rm", "av"), "get av: no such volume");
+            Ok(await Bob("volume", "rm", "-f", "av")); // as for a missing volume; av stays (checked below)
 
             // Volume names are global too: bob can neither take nor mount alice's volume.
             Fails(await Bob("volume", "create", "av"), "volume name av is already in use by another user");
