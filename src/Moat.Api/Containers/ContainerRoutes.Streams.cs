@@ -20,7 +20,7 @@ public static partial class ContainerRoutes
     private static async Task Logs(ApiRequest request)
     {
         var service = Service(request);
-        var record = service.Get(request.Value("id"));
+        var record = Visible(request);
         bool stdout = QueryValues.Bool(request, "stdout"), stderr = QueryValues.Bool(request, "stderr");
         if (!stdout && !stderr) throw new InvalidArgumentException("Bad parameters: you must choose at least one stream");
         if (record.HostConfig.LogConfig.Type == "none")
@@ -83,7 +83,7 @@ public static partial class ContainerRoutes
     private static async Task Attach(ApiRequest request)
     {
         var service = Service(request);
-        var record = service.Get(request.Value("id"));
+        var record = Visible(request);
         if (record.State.Status == ContainerStatus.Paused)
             throw new ConflictException("You cannot attach to a paused container, unpause it first");
         bool stream = QueryValues.Bool(request, "stream"), logs = QueryValues.Bool(request, "logs");
@@ -143,7 +143,7 @@ public static partial class ContainerRoutes
 
     private static async Task Top(ApiRequest request)
     {
-        var result = await Service(request).TopAsync(request.Value("id"), request.Query("ps_args"), request.Aborted);
+        var result = await Service(request).TopAsync(VisibleId(request), request.Query("ps_args"), request.Aborted);
         await ApiResults.JsonAsync(request.Http, result, Contracts.Containers.ContainersJsonContext.Default.ContainerTopResponse);
     }
 
@@ -151,7 +151,7 @@ public static partial class ContainerRoutes
     private static async Task Stats(ApiRequest request)
     {
         var service = Service(request);
-        var record = service.Get(request.Value("id"));
+        var record = Visible(request);
         bool stream = request.Query("stream") is null || QueryValues.Bool(request, "stream");
         bool oneShot = QueryValues.Bool(request, "one-shot");
         var response = request.Http.Response;
@@ -238,7 +238,7 @@ public static partial class ContainerRoutes
     /// <summary>GET /export: the container's filesystem as a tar stream.</summary>
     private static async Task Export(ApiRequest request)
     {
-        string rootfs = Service(request).RootfsFor(request.Value("id"));
+        string rootfs = Service(request).RootfsFor(VisibleId(request));
         var response = request.Http.Response;
         var psi = new ProcessStartInfo("tar", ["--numeric-owner", "-C", rootfs, "-cf", "-", "."])
         {

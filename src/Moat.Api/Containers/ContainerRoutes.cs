@@ -39,15 +39,55 @@ public static partial class ContainerRoutes
 
     private static ContainerService Service(ApiRequest request) => request.Services.GetRequiredService<ContainerService>();
 
+    /// <summary>
+    /// The container named by {id}, if the caller may see it. Someone else's container (authorization's "own"
+    /// scope) answers exactly as a missing one, so its existence does not leak.
+    /// </summary>
+    private static ContainerRecord Visible(ApiRequest request)
+    {
+        string id = request.Value("id");
+        var record = Service(request).Get(id);
+        if (!request.CanSee(record.Owner)) throw new ContainerNotFoundException(id);
+        return record;
+    }
+
+    /// <summary>{id} as the client sent it, after <see cref="Visible"/> checked the caller may see it.</summary>
+    private static string VisibleId(ApiRequest request)
+    {
+        Visible(request);
+        return request.Value("id");
+    }
+
     private static async Task Create(ApiRequest request)
     {
         var body = await RequestBody.ReadJsonAsync(request, ContainersJsonContext.Default.ContainerCreateRequest)
             ?? throw new InvalidArgumentException("config cannot be empty in order to create a container");
         await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, CreateFacts.From(body));
-        var result = await Service(request).CreateAsync(body, request.Query("name"), request.Caller.User, request.Aborted);
+        CheckVolumesVisible(request, body);
+        string? owner = request.OwnerToStamp();
+        if (owner is not null) (body.Labels ??= [])[Moat.Security.Policy.Ownership.Label] = owner;
+        var result = await Service(request).CreateAsync(body, request.Query("name"), owner, request.Aborted);
         request.Resource = result.Id;
         await ApiResults.JsonAsync(request.Http, new ContainerCreateResponse { Id = result.Id, Warnings = result.Warnings },
             ContainersJsonContext.Default.ContainerCreateResponse, StatusCodes.Status201Created);
+    }
+
+    /// <summary>Named volumes are global, like container names: another user's volume cannot be mounted.</summary>
+    private static void CheckVolumesVisible(ApiRequest request, ContainerCreateRequest body)
+    {
+        if (request.OwnerFilter() is null) return;
+        var volumes = request.Services.GetRequiredService<Moat.Engine.Volumes.VolumeService>();
+        var names = new List<string>();
+        foreach (var bind in body.HostConfig?.Binds ?? [])
+        {
+            string source = bind.Split(':')[0];
+            if (source.Length > 0 && !source.StartsWith('/')) names.Add(source);
+        }
+        foreach (var m in body.HostConfig?.Mounts ?? [])
+            if (m.Type == "volume" && !string.IsNullOrEmpty(m.Source)) names.Add(m.Source);
+        foreach (var name in names)
+            if (volumes.TryGet(name) is { } v && !request.CanSee(v.Owner))
+                throw new Moat.Api.Volumes.VolumeOwnedElsewhereException(name);
     }
 
     private static Task List(ApiRequest request)
@@ -58,6 +98,7 @@ public static partial class ContainerRoutes
             All = QueryValues.Bool(request, "all"),
             Limit = QueryValues.Int(request, "limit") ?? -1,
             Filters = QueryValues.Filters(request),
+            Owner = request.OwnerFilter(),
         });
         bool size = QueryValues.Bool(request, "size");
         var list = new List<ContainerSummary>(records.Count);
@@ -73,7 +114,7 @@ public static partial class ContainerRoutes
     private static Task Inspect(ApiRequest request)
     {
         var service = Service(request);
-        var record = service.Get(request.Value("id"));
+        var record = Visible(request);
         var view = ContainerViews.Inspect(record);
         if (QueryValues.Bool(request, "size")) { view.SizeRw = service.SizeRw(record); view.SizeRootFs = view.SizeRw; }
         return ApiResults.JsonAsync(request.Http, view, ContainersJsonContext.Default.ContainerInspectResponse);
@@ -81,43 +122,43 @@ public static partial class ContainerRoutes
 
     private static async Task Start(ApiRequest request)
     {
-        await Service(request).StartAsync(request.Value("id"), request.Aborted);
+        await Service(request).StartAsync(VisibleId(request), request.Aborted);
         await ApiResults.NoContent(request.Http);
     }
 
     private static async Task Stop(ApiRequest request)
     {
-        await Service(request).StopAsync(request.Value("id"), QueryValues.Int(request, "t"), request.Query("signal"), request.Aborted);
+        await Service(request).StopAsync(VisibleId(request), QueryValues.Int(request, "t"), request.Query("signal"), request.Aborted);
         await ApiResults.NoContent(request.Http);
     }
 
     private static async Task Restart(ApiRequest request)
     {
-        await Service(request).RestartAsync(request.Value("id"), QueryValues.Int(request, "t"), request.Query("signal"), request.Aborted);
+        await Service(request).RestartAsync(VisibleId(request), QueryValues.Int(request, "t"), request.Query("signal"), request.Aborted);
         await ApiResults.NoContent(request.Http);
     }
 
     private static async Task Kill(ApiRequest request)
     {
-        await Service(request).KillAsync(request.Value("id"), request.Query("signal"), request.Aborted);
+        await Service(request).KillAsync(VisibleId(request), request.Query("signal"), request.Aborted);
         await ApiResults.NoContent(request.Http);
     }
 
     private static async Task Pause(ApiRequest request)
     {
-        await Service(request).PauseAsync(request.Value("id"), request.Aborted);
+        await Service(request).PauseAsync(VisibleId(request), request.Aborted);
         await ApiResults.NoContent(request.Http);
     }
 
     private static async Task Unpause(ApiRequest request)
     {
-        await Service(request).UnpauseAsync(request.Value("id"), request.Aborted);
+        await Service(request).UnpauseAsync(VisibleId(request), request.Aborted);
         await ApiResults.NoContent(request.Http);
     }
 
     private static async Task Delete(ApiRequest request)
     {
-        await Service(request).RemoveAsync(request.Value("id"), QueryValues.Bool(request, "force"), QueryValues.Bool(request, "v"), request.Aborted);
+        await Service(request).RemoveAsync(VisibleId(request), QueryValues.Bool(request, "force"), QueryValues.Bool(request, "v"), request.Aborted);
         await ApiResults.NoContent(request.Http);
     }
 
@@ -129,7 +170,7 @@ public static partial class ContainerRoutes
     {
         var service = Service(request);
         var condition = ContainerService.ParseWaitCondition(request.Query("condition"));
-        var waiter = service.RegisterWait(request.Value("id"), condition);
+        var waiter = service.RegisterWait(VisibleId(request), condition);
 
         var response = request.Http.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -148,7 +189,7 @@ public static partial class ContainerRoutes
     {
         string? name = request.Query("name");
         if (string.IsNullOrEmpty(name)) throw new InvalidArgumentException("Neither old nor new names may be empty");
-        await Service(request).RenameAsync(request.Value("id"), name, request.Aborted);
+        await Service(request).RenameAsync(VisibleId(request), name, request.Aborted);
         await ApiResults.NoContent(request.Http);
     }
 
@@ -156,14 +197,14 @@ public static partial class ContainerRoutes
     {
         // Update changes resources and the restart policy only: the route's action (container.update) decides.
         var body = await RequestBody.ReadJsonAsync(request, ContainersJsonContext.Default.ContainerUpdateRequest) ?? new ContainerUpdateRequest();
-        var warnings = await Service(request).UpdateAsync(request.Value("id"), body, request.Aborted);
+        var warnings = await Service(request).UpdateAsync(VisibleId(request), body, request.Aborted);
         await ApiResults.JsonAsync(request.Http, new ContainerUpdateResponse { Warnings = warnings }, ContainersJsonContext.Default.ContainerUpdateResponse);
     }
 
     private static Task Resize(ApiRequest request)
     {
         // Accepted for `docker run -t`; the terminal size is a later issue (interactive attach).
-        Service(request).Get(request.Value("id"));
+        Visible(request);
         request.Http.Response.StatusCode = StatusCodes.Status200OK;
         return Task.CompletedTask;
     }
@@ -171,7 +212,7 @@ public static partial class ContainerRoutes
     private static async Task Prune(ApiRequest request)
     {
         var filters = QueryValues.Filters(request);
-        var (deleted, reclaimed) = await Service(request).PruneAsync(filters, request.Aborted);
+        var (deleted, reclaimed) = await Service(request).PruneAsync(filters, request.OwnerFilter(), request.Aborted);
         await ApiResults.JsonAsync(request.Http, new ContainerPruneResponse { ContainersDeleted = deleted, SpaceReclaimed = reclaimed },
             ContainersJsonContext.Default.ContainerPruneResponse);
     }

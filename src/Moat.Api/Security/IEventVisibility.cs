@@ -20,3 +20,15 @@ public sealed class AllEventsVisible : IEventVisibility
 
     public Func<DockerEvent, bool> VisibleTo(ApiRequest request) => All;
 }
+
+/// <summary>
+/// Authorization's "own" scope: a caller whose role has it sees only events of objects they own
+/// (<see cref="DockerEvent.Owner"/>); everyone else sees every event.
+/// </summary>
+public sealed class OwnEventsVisible : IEventVisibility
+{
+    private static readonly Func<DockerEvent, bool> All = _ => true;
+
+    public Func<DockerEvent, bool> VisibleTo(ApiRequest request) =>
+        request.OwnerFilter() is { } owner ? e => string.Equals(e.Owner, owner, StringComparison.Ordinal) : All;
+}

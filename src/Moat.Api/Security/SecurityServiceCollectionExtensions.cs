@@ -64,6 +64,7 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton(audit);
         services.AddSingleton(new PolicyHostFacts(protectedPaths, options.DefaultRuntime));
         services.AddSingleton<IRequestAuthorizer, PolicyAuthorizer>();
+        services.AddSingleton<IEventVisibility, OwnEventsVisible>();
         services.AddHostedService(sp => new AuditEventRecorder(audit, sp.GetService<Moat.Engine.Events.EventBus>()));
         return services;
     }

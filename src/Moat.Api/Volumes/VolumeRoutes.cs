@@ -27,6 +27,15 @@ public static class VolumeRoutes
 
     private static VolumeService Service(ApiRequest request) => request.Services.GetRequiredService<VolumeService>();
 
+    /// <summary>The volume named by {name}, if the caller may see it; someone else's answers exactly as a missing one.</summary>
+    private static VolumeRecord Visible(ApiRequest request)
+    {
+        string name = request.Value("name");
+        var record = Service(request).Get(name);
+        if (!request.CanSee(record.Owner)) throw new NotFoundException($"get {name}: no such volume");
+        return record;
+    }
+
     public static Volume View(VolumeRecord r, VolumeService service, bool usage = false) => new()
     {
         Name = r.Name,
@@ -44,7 +53,11 @@ public static class VolumeRoutes
         var body = await RequestBody.ReadJsonAsync(request, VolumesJsonContext.Default.VolumeCreateRequest) ?? new VolumeCreateRequest();
         await request.Services.GetRequiredService<IRequestAuthorizer>().AuthorizeBodyAsync(request, Moat.Api.Containers.CreateFacts.From(body));
         var service = Service(request);
-        var record = service.Create(body.Name, body.Driver, body.Labels, body.DriverOpts, request.Caller.User);
+        if (!string.IsNullOrEmpty(body.Name) && Service(request).TryGet(body.Name) is { } existing && !request.CanSee(existing.Owner))
+            throw new VolumeOwnedElsewhereException(body.Name);
+        string? owner = request.OwnerToStamp();
+        if (owner is not null) (body.Labels ??= [])[Moat.Security.Policy.Ownership.Label] = owner;
+        var record = service.Create(body.Name, body.Driver, body.Labels, body.DriverOpts, owner);
         request.Resource = record.Name;
         await ApiResults.JsonAsync(request.Http, View(record, service), VolumesJsonContext.Default.Volume, StatusCodes.Status201Created);
     }
@@ -52,7 +65,7 @@ public static class VolumeRoutes
     private static Task Inspect(ApiRequest request)
     {
         var service = Service(request);
-        return ApiResults.JsonAsync(request.Http, View(service.Get(request.Value("name")), service), VolumesJsonContext.Default.Volume);
+        return ApiResults.JsonAsync(request.Http, View(Visible(request), service), VolumesJsonContext.Default.Volume);
     }
 
     private static Task List(ApiRequest request)
@@ -64,7 +77,7 @@ public static class VolumeRoutes
         var response = new VolumeListResponse();
         foreach (var r in service.List().OrderBy(r => r.Name, StringComparer.Ordinal))
         {
-            if (!Matches(r, filters, service)) continue;
+            if (!request.CanSee(r.Owner) || !Matches(r, filters, service)) continue;
             response.Volumes.Add(View(r, service));
         }
         return ApiResults.JsonAsync(request.Http, response, VolumesJsonContext.Default.VolumeListResponse);
@@ -95,7 +108,16 @@ public static class VolumeRoutes
 
     private static Task Delete(ApiRequest request)
     {
-        Service(request).Remove(request.Value("name"), QueryValues.Bool(request, "force"));
+        var service = Service(request);
+        string name = request.Value("name");
+        bool force = QueryValues.Bool(request, "force");
+        // Someone else's volume answers as a missing one: 404, or 204 with force (and stays).
+        if (service.TryGet(name) is { } record && !request.CanSee(record.Owner))
+        {
+            if (force) return ApiResults.NoContent(request.Http);
+            throw new NotFoundException($"get {name}: no such volume");
+        }
+        service.Remove(name, force);
         return ApiResults.NoContent(request.Http);
     }
 
@@ -106,7 +128,11 @@ public static class VolumeRoutes
         foreach (var key in filters.Keys)
             if (!PruneFilters.Contains(key)) throw new InvalidArgumentException($"invalid filter '{key}'");
         bool all = filters.TryGetValue("all", out var allValues) && allValues.Any(v => v is "true" or "1");
-        var (deleted, reclaimed) = service.Prune(r => Matches(r, filters.Where(f => f.Key != "all").ToDictionary(), service), all);
+        var (deleted, reclaimed) = service.Prune(r => request.CanSee(r.Owner) && Matches(r, filters.Where(f => f.Key != "all").ToDictionary(), service), all);
         return ApiResults.JsonAsync(request.Http, new VolumePruneResponse { VolumesDeleted = deleted, SpaceReclaimed = reclaimed }, VolumesJsonContext.Default.VolumePruneResponse);
     }
 }
+
+/// <summary>Volume names are global: a name another user's volume holds cannot be created or mounted.</summary>
+public sealed class VolumeOwnedElsewhereException(string name)
+    : ConflictException($"volume name {name} is already in use by another user");

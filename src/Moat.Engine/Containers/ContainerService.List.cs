@@ -8,6 +8,9 @@ public sealed record ContainerListOptions
     public bool All { get; init; }
     public int Limit { get; init; } = -1;
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Filters { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Authorization's "own" scope: only this owner's containers are listed; null lists everyone's.</summary>
+    public string? Owner { get; init; }
 }
 
 public sealed partial class ContainerService
@@ -40,6 +43,7 @@ public sealed partial class ContainerService
         var result = new List<ContainerRecord>();
         foreach (var r in _store.All().OrderByDescending(r => r.Created).ThenBy(r => r.Id, StringComparer.Ordinal))
         {
+            if (options.Owner is not null && !string.Equals(r.Owner, options.Owner, StringComparison.Ordinal)) continue;
             string status = r.State.Status.ToDocker();
             if (!all && status is not ("running" or "paused" or "restarting")) continue;
             if (before is not null && r.Created >= before) continue;

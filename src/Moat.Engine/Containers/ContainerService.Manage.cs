@@ -71,7 +71,12 @@ public sealed partial class ContainerService
     }
 
     /// <summary>docker container prune: removes stopped containers matching until/label filters.</summary>
-    public async Task<(List<string> Deleted, long Reclaimed)> PruneAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> filters, CancellationToken cancellationToken)
+    public Task<(List<string> Deleted, long Reclaimed)> PruneAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> filters, CancellationToken cancellationToken) =>
+        PruneAsync(filters, owner: null, cancellationToken);
+
+    /// <summary>As <see cref="PruneAsync(IReadOnlyDictionary{string, IReadOnlyList{string}}, CancellationToken)"/>, only
+    /// <paramref name="owner"/>'s containers when not null (authorization's "own" scope).</summary>
+    public async Task<(List<string> Deleted, long Reclaimed)> PruneAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> filters, string? owner, CancellationToken cancellationToken)
     {
         foreach (var key in filters.Keys)
             if (key is not ("until" or "label" or "label!"))
@@ -82,6 +87,7 @@ public sealed partial class ContainerService
         var candidates = new List<ContainerRecord>();
         foreach (var r in _store.All())
         {
+            if (owner is not null && !string.Equals(r.Owner, owner, StringComparison.Ordinal)) continue;
             if (r.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created or ContainerStatus.Dead)) continue;
             if (until is not null && r.Created >= until) continue;
             if (filters.TryGetValue("label", out var labels) && !labels.All(l => LabelMatches(r.Config.Labels, l))) continue;
@@ -99,7 +105,7 @@ public sealed partial class ContainerService
             }
             catch (MoatException) { }
         });
-        _events.Publish("container", "prune", "", new Dictionary<string, string> { ["reclaimed"] = "0" });
+        _events.Publish("container", "prune", "", new Dictionary<string, string> { ["reclaimed"] = "0" }, owner);
         return ([.. deleted], 0);
     }
 
