@@ -2,8 +2,8 @@ namespace Moat.Api.SystemInfo;
 
 /// <summary>
 /// The daemon's stable ID (docker info "ID", the actor of daemon events): a UUID kept in
-/// data-root/engine-id, as dockerd. Created atomically on first use: written to a temp file, fsynced,
-/// then moved into place without overwriting, so two racing creators agree on the winner's ID.
+/// data-root/engine-id, as dockerd. Created atomically on first use under an exclusive lock: written to a temp file, fsynced, then
+/// renamed into place, so racing creators (threads or processes) agree on one ID.
 /// The one source of the ID: the daemon calls <see cref="LoadOrCreate"/> once at start and hands the result to
 /// /info (<see cref="DaemonFacts.EngineId"/>) and to its own events (reload).
 /// </summary>
@@ -19,6 +19,12 @@ public static class EngineId
 
         // dockerd creates the data root 0710 (root:root): group members may traverse, not list.
         Directory.CreateDirectory(dataRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
+        // Creators (threads or processes) take turns under an exclusive lock (FileShare.None is flock on Linux);
+        // the first writes the ID, the others read it.
+        using var exclusive = Lock(Path.Combine(dataRoot, $".{FileName}.lock"));
+        existing = TryRead(path);
+        if (existing is not null) return existing;
+
         string id = Guid.NewGuid().ToString();
         string temp = Path.Combine(dataRoot, $".{FileName}.{Guid.NewGuid():N}.tmp");
         try
@@ -33,19 +39,28 @@ public static class EngineId
                 stream.Write(System.Text.Encoding.ASCII.GetBytes(id));
                 stream.Flush(flushToDisk: true);
             }
-            try
-            {
-                File.Move(temp, path, overwrite: TryRead(path) is null && File.Exists(path));
-            }
-            catch (IOException) when (TryRead(path) is not null)
-            {
-                // Another creator won the race: use its ID.
-            }
-            return TryRead(path) ?? id;
+            File.Move(temp, path, overwrite: true);
+            return id;
         }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    private static FileStream Lock(string path)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(5);
+            }
         }
     }
 
