@@ -7,7 +7,6 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        DaemonSettings settings;
         try
         {
             // 1. Flags (pflag rules); --help and --version need nothing else.
@@ -24,7 +23,7 @@ public static class Program
             }
 
             // 2. Flags + daemon.json, then the TLS files, as dockerd's newDaemonCLI; --validate stops here.
-            settings = DaemonConfigLoader.Load(commandLine, Environment.GetEnvironmentVariable);
+            var settings = DaemonConfigLoader.Load(commandLine, Environment.GetEnvironmentVariable);
             using (TlsMaterial.Load(settings)) { }
             foreach (var warning in settings.Warnings) Console.Error.WriteLine("WARNING: " + warning);
             if (commandLine.Validate)
@@ -36,15 +35,8 @@ public static class Program
             // 3. What dockerd checks before touching the system.
             if (!Environment.IsPrivilegedProcess)
                 throw new ConfigurationException("moatd needs to be started with root privileges");
-        }
-        catch (ConfigurationException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            return e.ExitCode;
-        }
-        // 4. pidfile, listeners, services: DaemonHost.
-        try
-        {
+
+            // 4. pidfile, listeners, services: DaemonHost (refusals there are ConfigurationExceptions too).
             return await DaemonHost.RunAsync(settings, reload: () => DaemonConfigLoader.Reload(settings));
         }
         catch (ConfigurationException e)
