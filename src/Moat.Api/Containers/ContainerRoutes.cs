@@ -45,10 +45,7 @@ public static partial class ContainerRoutes
     /// </summary>
     private static ContainerRecord Visible(ApiRequest request)
     {
-        string id = request.Value("id");
-        var record = Service(request).Get(id);
-        if (!request.CanSee(record.Owner)) throw new ContainerNotFoundException(id);
-        return record;
+        return Service(request).Get(request.Value("id"), request.OwnerFilter());
     }
 
     /// <summary>{id} as the client sent it, after <see cref="Visible"/> checked the caller may see it.</summary>
@@ -66,10 +63,26 @@ public static partial class ContainerRoutes
         CheckVolumesVisible(request, body);
         string? owner = request.OwnerToStamp();
         if (owner is not null) (body.Labels ??= [])[Moat.Security.Policy.Ownership.Label] = owner;
-        var result = await Service(request).CreateAsync(body, request.Query("name"), owner, request.Aborted);
+        var result = await HidingOthersNames(request, () => Service(request).CreateAsync(body, request.Query("name"), owner, request.Aborted));
         request.Resource = result.Id;
         await ApiResults.JsonAsync(request.Http, new ContainerCreateResponse { Id = result.Id, Warnings = result.Warnings },
             ContainersJsonContext.Default.ContainerCreateResponse, StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// Container names are global: a name held by a container the caller may not see is reported as taken,
+    /// without the holder's ID.
+    /// </summary>
+    private static async Task<T> HidingOthersNames<T>(ApiRequest request, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (ContainerNameConflictException e) when (Service(request).TryGet(e.HolderId) is { } holder && !request.CanSee(holder.Owner))
+        {
+            throw e.Redacted();
+        }
     }
 
     /// <summary>Named volumes are global, like container names: another user's volume cannot be mounted.</summary>
@@ -189,7 +202,8 @@ public static partial class ContainerRoutes
     {
         string? name = request.Query("name");
         if (string.IsNullOrEmpty(name)) throw new InvalidArgumentException("Neither old nor new names may be empty");
-        await Service(request).RenameAsync(VisibleId(request), name, request.Aborted);
+        string id = VisibleId(request);
+        await HidingOthersNames(request, async () => { await Service(request).RenameAsync(id, name, request.Aborted); return true; });
         await ApiResults.NoContent(request.Http);
     }
 

@@ -35,8 +35,8 @@ public sealed partial class ContainerService
             exitCodes.Add(code);
         }
         DateTimeOffset? before = null, since = null;
-        foreach (var b in Get(f, "before")) before = _store.Get(b).Created;
-        foreach (var s in Get(f, "since")) since = _store.Get(s).Created;
+        foreach (var b in Get(f, "before")) before = _store.Get(b, options.Owner).Created;
+        foreach (var s in Get(f, "since")) since = _store.Get(s, options.Owner).Created;
 
         // dockerd: -a is implied by a status filter (other than running) or an exited filter.
         bool all = options.All || Get(f, "status").Count > 0 || exitCodes.Count > 0;

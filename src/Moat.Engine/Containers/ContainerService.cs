@@ -39,7 +39,9 @@ public sealed partial class ContainerService : IVolumeUsage, IDisposable
     public ContainerStore Store => _store;
     public ContainerOptions Options => _options;
 
-    public ContainerRecord Get(string idOrName) => _store.Get(idOrName);
+    public ContainerRecord Get(string idOrName, string? owner = null) => _store.Get(idOrName, owner);
+
+    public ContainerRecord? TryGet(string idOrName) => _store.TryGet(idOrName);
 
     private ContainerHandle Handle(string id) => _handles.GetOrAdd(id, _ => new ContainerHandle());
 

@@ -57,24 +57,33 @@ public sealed class ContainerStore
     }
 
     /// <summary>Full id, name (with or without "/"), then a unique id prefix, as dockerd's GetContainer.</summary>
-    public ContainerRecord Get(string idOrName)
+    /// <summary>
+    /// The container with this full ID, name or unique ID prefix, as dockerd resolves them. With an
+    /// <paramref name="owner"/>, only that owner's containers exist for the lookup: someone else's answers as a
+    /// missing one, and a prefix shared with someone else's container is not "ambiguous" (no existence leak).
+    /// </summary>
+    public ContainerRecord Get(string idOrName, string? owner = null)
     {
         if (string.IsNullOrEmpty(idOrName)) throw new ContainerNotFoundException(idOrName);
         lock (_gate)
         {
-            if (_byId.TryGetValue(idOrName, out var r)) return r;
+            if (_byId.TryGetValue(idOrName, out var r))
+                return Owned(r, owner) ? r : throw new ContainerNotFoundException(idOrName);
             string name = idOrName.StartsWith('/') ? idOrName : "/" + idOrName;
-            if (_idByName.TryGetValue(name, out var id)) return _byId[id];
+            if (_idByName.TryGetValue(name, out var id) && Owned(_byId[id], owner)) return _byId[id];
             ContainerRecord? found = null;
             foreach (var (key, value) in _byId)
             {
-                if (!key.StartsWith(idOrName, StringComparison.Ordinal)) continue;
+                if (!key.StartsWith(idOrName, StringComparison.Ordinal) || !Owned(value, owner)) continue;
                 if (found is not null) throw new Errors.InvalidArgumentException($"multiple IDs found with provided prefix: {idOrName}");
                 found = value;
             }
             return found ?? throw new ContainerNotFoundException(idOrName);
         }
     }
+
+    private static bool Owned(ContainerRecord record, string? owner) =>
+        owner is null || string.Equals(record.Owner, owner, StringComparison.Ordinal);
 
     public ContainerRecord? TryGet(string idOrName)
     {

@@ -53,7 +53,15 @@ public sealed class OwnershipTests
             // Exactly what a missing container answers.
             Fails(await Bob("stop", "nothere"), "No such container: nothere");
             // Names are global: bob cannot take alice's name (dockerd's 409).
-            Fails(await Bob("create", "--name", "a1", "busybox", "true"), "is already in use");
+            var taken = await Bob("create", "--name", "a1", "busybox", "true");
+            Fails(taken, "is already in use");
+            // ... without naming alice's container; neither its ID prefix nor a before/since filter finds it.
+            var a1 = await Alice("inspect", "-f", "{{.Id}}", "a1");
+            Ok(a1);
+            string a1Id = a1.Stdout.Trim();
+            Assert.DoesNotContain(a1Id[..12], taken.Stderr);
+            Fails(await Bob("inspect", "--type", "container", a1Id[..4]), $"No such container: {a1Id[..4]}");
+            Fails(await Bob("ps", "-a", "--filter", "before=a1"), "No such container: a1");
 
             var bobVolumes = await Bob("volume", "ls", "-q");
             Ok(bobVolumes);

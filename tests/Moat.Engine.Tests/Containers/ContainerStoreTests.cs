@@ -33,6 +33,25 @@ public sealed class ContainerStoreTests
     }
 
     [Fact]
+    public void Get_WithOwner_OthersContainersDoNotExist()
+    {
+        using var dir = new ContainerTestDir();
+        var store = dir.NewStore();
+        var mine = ContainerTestDir.Record("mine", "ab1" + new string('0', 61));
+        mine.Owner = "alice";
+        var theirs = ContainerTestDir.Record("theirs", "ab2" + new string('0', 61));
+        theirs.Owner = "bob";
+        store.Add(mine);
+        store.Add(theirs);
+
+        // A prefix shared with bob's container is not ambiguous for alice: it is hers alone.
+        Assert.Same(mine, store.Get("ab", "alice"));
+        foreach (string key in new[] { theirs.Id, "theirs", "/theirs", "ab2" })
+            Assert.Equal($"No such container: {key}", Assert.Throws<ContainerNotFoundException>(() => store.Get(key, "alice")).Message);
+        Assert.Same(theirs, store.Get("theirs"));
+    }
+
+    [Fact]
     public void Add_DuplicateName_ThrowsDockerdConflict()
     {
         using var dir = new ContainerTestDir();
@@ -41,6 +60,7 @@ public sealed class ContainerStoreTests
         store.Add(first);
         var e = Assert.Throws<ContainerNameConflictException>(() => store.Add(ContainerTestDir.Record("dup")));
         Assert.Equal($"Conflict. The container name \"/dup\" is already in use by container \"{first.Id}\". You have to remove (or rename) that container to be able to reuse that name.", e.Message);
+        Assert.Equal("Conflict. The container name \"/dup\" is already in use. You have to use another name.", e.Redacted().Message);
     }
 
     [Fact]
