@@ -15,7 +15,7 @@ public sealed class AuditEventRecorder(AuditLog audit, EventBus? events = null) 
         {
             await foreach (var e in subscription.Reader.ReadAllAsync(stoppingToken))
             {
-                _ = audit.AppendAsync(urgent: false, entry: new AuditEntry
+                _ = audit.Record(new AuditEntry
                 {
                     Kind = "event",
                     Time = e.Time.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),

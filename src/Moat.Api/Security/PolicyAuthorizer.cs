@@ -33,7 +33,7 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         var caller = _identity.Resolve(http);
         request.Caller = caller;
         request.Resource ??= ObjectOf(request);
-        var decision = _store.Current.Authorize(caller, request.Action);
+        var decision = DecisionCache.For(http, _store.Current).Authorize(caller, request.Action);
         RequestAuthorization.Record(request, decision);
 
         if (_audit is not null && request.Action != Actions.Ping)
@@ -71,6 +71,38 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         : request.Values.TryGetValue("name", out var name) ? name
         : request.Query("name");
 
+    /// <summary>
+    /// A connection's caller is fixed, so a decision on (policy, action) is too: it is computed once per connection
+    /// and policy generation. A reload brings a new policy object, which starts a new cache. Requests on one
+    /// HTTP/1.1 connection are sequential, so the cache needs no lock.
+    /// </summary>
+    private sealed class DecisionCache
+    {
+        private static readonly object Key = new();
+        private readonly AuthorizationPolicy _policy;
+        private readonly Dictionary<string, Decision> _byAction = new(StringComparer.Ordinal);
+
+        private DecisionCache(AuthorizationPolicy policy) => _policy = policy;
+
+        public static DecisionCache For(HttpContext http, AuthorizationPolicy policy)
+        {
+            var items = http.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
+            if (items is null) return new DecisionCache(policy);
+            if (items.TryGetValue(Key, out var o) && o is DecisionCache cache && ReferenceEquals(cache._policy, policy)) return cache;
+            var fresh = new DecisionCache(policy);
+            items[Key] = fresh;
+            return fresh;
+        }
+
+        public Decision Authorize(Caller caller, string action)
+        {
+            if (_byAction.TryGetValue(action, out var known)) return known;
+            var decision = _policy.Authorize(caller, action);
+            _byAction[action] = decision;
+            return decision;
+        }
+    }
+
     /// <summary>Writes the request's audit entry once, when the response starts (durably first, for state-changing methods).</summary>
     private sealed class AuditRecord
     {
@@ -90,8 +122,8 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
             if (Interlocked.Exchange(ref _written, 1) != 0) return Task.CompletedTask;
             // Reads are group-committed in the background; a state change is on disk before its answer leaves.
             bool read = HttpMethods.IsGet(_request.Http.Request.Method) || HttpMethods.IsHead(_request.Http.Request.Method);
-            var write = _audit.AppendAsync(Build(_request.Http.Response.StatusCode), urgent: !read);
-            return read ? Task.CompletedTask : write;
+            var entry = Build(_request.Http.Response.StatusCode);
+            return read ? _audit.Record(entry) : _audit.AppendAsync(entry);
         }
 
         public Task OnCompletedAsync()

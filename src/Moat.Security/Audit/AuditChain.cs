@@ -16,9 +16,17 @@ public static class AuditChain
     /// <summary>Turns the serialized entry (ending in '}') into the final line (without newline) and returns its hash.</summary>
     public static string Seal(ReadOnlySpan<byte> entryJson, Stream destination)
     {
+        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        return Seal(entryJson, destination, hasher);
+    }
+
+    /// <summary><see cref="Seal(ReadOnlySpan{byte}, Stream)"/> with a reusable SHA-256 <paramref name="hasher"/> (one writer at a time).</summary>
+    public static string Seal(ReadOnlySpan<byte> entryJson, Stream destination, IncrementalHash hasher)
+    {
         var body = entryJson[..^1]; // drop the closing brace
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(body, digest);
+        hasher.AppendData(body);
+        hasher.GetHashAndReset(digest);
         Span<byte> hex = stackalloc byte[64];
         for (int i = 0; i < 32; i++)
         {

@@ -11,11 +11,19 @@ namespace Moat.Security.Audit;
 /// </summary>
 public sealed class AuditLog : IAsyncDisposable
 {
-    private const int MaxBatch = 512;
+    private const int MaxBatch = 1024;
+    /// <summary>Entries waiting for the writer; when it falls this far behind, callers wait (bounded memory, nothing dropped).</summary>
+    private const int MaxQueued = 16 * 1024;
     private const int MaxTailScan = 1024 * 1024;
     private static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(5);
 
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxQueued)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    private readonly System.Security.Cryptography.IncrementalHash _hasher =
+        System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
     private readonly TimeProvider _time;
     private readonly Action<Exception>? _onError;
     private readonly Task _writer;
@@ -33,7 +41,8 @@ public sealed class AuditLog : IAsyncDisposable
         _file = file;
         _seq = seq;
         _prev = prev;
-        _writer = Task.Run(WriteLoopAsync);
+        // A thread of its own: the fsync blocks, and a blocked thread-pool worker would slow every request.
+        _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     public string Path { get; }
@@ -65,29 +74,52 @@ public sealed class AuditLog : IAsyncDisposable
     /// <paramref name="urgent"/> entry is committed at once; one holding only others waits a few milliseconds
     /// for company, so a stream of reads costs one write and one fsync per few milliseconds, not per request.
     /// </summary>
-    public Task AppendAsync(AuditEntry entry, bool urgent = true)
+    public Task AppendAsync(AuditEntry entry, bool urgent = true) =>
+        Enqueue(new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), urgent));
+
+    /// <summary>
+    /// Chains and queues the entry for the next group commit without waiting for it (reads: losing the last few
+    /// milliseconds of them in a power cut is accepted). The task completes at once unless the writer is
+    /// <see cref="MaxQueued"/> entries behind, in which case it completes when there is room again.
+    /// </summary>
+    public Task Record(AuditEntry entry) => Enqueue(new Pending(entry, null, Urgent: false));
+
+    private Task Enqueue(Pending pending)
     {
-        var pending = new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), urgent);
+        var entry = pending.Entry;
         if (string.IsNullOrEmpty(entry.Time)) entry.Time = _time.GetUtcNow().UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        if (!_queue.Writer.TryWrite(pending)) return Task.FromException(new ObjectDisposedException(nameof(AuditLog), "the audit log is closed"));
-        return pending.Done.Task;
+        if (_queue.Writer.TryWrite(pending)) return pending.Done?.Task ?? Task.CompletedTask;
+        return EnqueueSlowAsync(pending);
     }
 
-    private async Task WriteLoopAsync()
+    private async Task EnqueueSlowAsync(Pending pending)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(pending).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(AuditLog), "the audit log is closed");
+        }
+        if (pending.Done is not null) await pending.Done.Task.ConfigureAwait(false);
+    }
+
+    private void WriteLoop()
     {
         var batch = new List<Pending>(MaxBatch);
         var buffer = new MemoryStream(64 * 1024);
         var json = new System.Buffers.ArrayBufferWriter<byte>(1024);
         using var writer = new Utf8JsonWriter(json);
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             batch.Clear();
             buffer.SetLength(0);
             while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
             if (!batch.Exists(p => p.Urgent) && batch.Count < MaxBatch)
             {
-                await Task.Delay(CoalesceDelay).ConfigureAwait(false);
+                Thread.Sleep(CoalesceDelay);
                 while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
             }
             long seq = _seq;
@@ -103,7 +135,7 @@ public sealed class AuditLog : IAsyncDisposable
                     writer.Reset(json);
                     JsonSerializer.Serialize(writer, p.Entry, AuditJsonContext.Default.AuditEntry);
                     long before = buffer.Length;
-                    prev = AuditChain.Seal(json.WrittenSpan, buffer);
+                    prev = AuditChain.Seal(json.WrittenSpan, buffer, _hasher);
                     long lineLength = buffer.Length - before;
                     if (fileLength + buffer.Length > MaxFileBytes && fileLength + before > 0)
                     {
@@ -120,12 +152,12 @@ public sealed class AuditLog : IAsyncDisposable
                 _file.Flush(flushToDisk: true);
                 _seq = seq;
                 _prev = prev;
-                foreach (var p in batch) p.Done.TrySetResult();
+                foreach (var p in batch) p.Done?.TrySetResult();
             }
             catch (Exception e)
             {
                 _onError?.Invoke(e);
-                foreach (var p in batch) p.Done.TrySetException(e);
+                foreach (var p in batch) p.Done?.TrySetException(e);
             }
         }
     }
@@ -220,7 +252,8 @@ public sealed class AuditLog : IAsyncDisposable
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         _file.Dispose();
+        _hasher.Dispose();
     }
 
-    private sealed record Pending(AuditEntry Entry, TaskCompletionSource Done, bool Urgent);
+    private readonly record struct Pending(AuditEntry Entry, TaskCompletionSource? Done, bool Urgent);
 }

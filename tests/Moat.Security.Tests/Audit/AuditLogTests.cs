@@ -34,6 +34,27 @@ public sealed class AuditLogTests : IDisposable
     private void WriteLines(List<byte[]> lines) => File.WriteAllBytes(LogPath, [.. lines.SelectMany((l, i) => i < lines.Count - 1 ? [.. l, (byte)'\n'] : l)]);
 
     [Fact]
+    public async Task Record_MoreThanTheQueueHolds_WaitsAndLosesNothing()
+    {
+        const int count = 40_000; // over the 16k entries the writer may lag behind
+        await using (var log = AuditLog.Open(LogPath))
+        {
+            var pending = new List<Task>();
+            for (int i = 0; i < count; i++)
+            {
+                var t = log.Record(new AuditEntry { User = $"u{i}", Action = "container.list", Decision = "allow", Status = 200 });
+                if (!t.IsCompleted) pending.Add(t);
+            }
+            await Task.WhenAll(pending);
+        }
+
+        Assert.Equal(count, Lines().Count(l => l.Length > 0));
+        var result = AuditVerifier.Verify([LogPath]);
+        Assert.True(result.Intact, result.ToString());
+        Assert.Equal(count, result.Entries);
+    }
+
+    [Fact]
     public async Task Append_ManyConcurrent_ChainVerifies()
     {
         await WriteAsync(200);
