@@ -180,7 +180,8 @@ public sealed class ArchiveWriter
             Mode = (UnixFileMode)(stat.Mode & 0xfff),
             Uid = stat.Uid,
             Gid = stat.Gid,
-            ModificationTime = stat.ModifyTime,
+            // go-archive's FileInfoHeader truncates to whole seconds (reproducible tars); dockerd's tars match.
+            ModificationTime = stat.ModifyTime.AddTicks(-(stat.ModifyTime.UtcTicks % TimeSpan.TicksPerSecond)),
         };
 
     /// <summary>
