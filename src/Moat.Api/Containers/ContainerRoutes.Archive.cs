@@ -19,7 +19,7 @@ public static partial class ContainerRoutes
         routes.MapPut("/containers/{id}/archive", "container.extract", ArchivePut);
     }
 
-    /// <summary>dockerd's archiveFormValues: path is required.</summary>
+    /// <summary>dockerd's archiveFormValues: path is required (checked before the container is looked up).</summary>
     private static string ArchivePath(ApiRequest request)
     {
         string? path = request.Query("path");
@@ -30,16 +30,18 @@ public static partial class ContainerRoutes
 
     private static async Task ArchiveStat(ApiRequest request)
     {
+        string path = ArchivePath(request);
         string id = VisibleId(request);
-        var stat = await Service(request).StatPathAsync(id, ArchivePath(request), request.Aborted);
+        var stat = await Service(request).StatPathAsync(id, path, request.Aborted);
         request.Http.Response.Headers[PathStat.HeaderName] = stat.ToHeader();
         request.Http.Response.StatusCode = StatusCodes.Status200OK;
     }
 
     private static async Task ArchiveGet(ApiRequest request)
     {
+        string path = ArchivePath(request);
         string id = VisibleId(request);
-        using var archive = await Service(request).ArchivePathAsync(id, ArchivePath(request), request.Aborted);
+        using var archive = await Service(request).ArchivePathAsync(id, path, request.Aborted);
         var response = request.Http.Response;
         response.Headers[PathStat.HeaderName] = archive.Stat.ToHeader();
         response.StatusCode = StatusCodes.Status200OK;
@@ -49,8 +51,8 @@ public static partial class ContainerRoutes
 
     private static async Task ArchivePut(ApiRequest request)
     {
-        string id = VisibleId(request);
         string path = ArchivePath(request);
+        string id = VisibleId(request);
         // The upload is as large as what is copied; the extraction bounds it (entries, decompressed bytes).
         if (request.Http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
         await Service(request).ExtractToDirAsync(id, path,
