@@ -148,4 +148,36 @@ public sealed class CopySecurityTests(BusyboxDaemonFixture fixture) : IClassFixt
         Assert.DoesNotContain(_secret, Encoding.Latin1.GetString(read.Body));
         await OkAsync("rm", "-f", c);
     }
+
+    [Fact]
+    public async Task Cp_WhileTheContainerSwapsSymlinks_NeverLeavesIt()
+    {
+        // CVE-2018-15664's shape: /w flips between a directory and a link to the host marker's path while we copy.
+        CreateMarker();
+        string c = "cprace";
+        await OkAsync("run", "-d", "--name", c, "busybox", "sh", "-c",
+            $"echo inside > /inside; while true; do rm -rf /w; ln -s {_marker} /w; rm -f /w; mkdir /w; cp /inside /w/secret; done");
+        string file = _dir.Combine("pwned");
+        File.WriteAllText(file, "pwned\n");
+        string outDir = _dir.Combine("race");
+        Directory.CreateDirectory(outDir);
+        for (int i = 0; i < 30; i++)
+        {
+            await Daemon.DockerAsync("cp", file, $"{c}:/w/pwned");
+            await Daemon.DockerAsync("cp", $"{c}:/w/secret", Path.Combine(outDir, "secret-" + i));
+            await ArchiveHttp.PutAsync(Daemon, c, "/w", new TarBuilder().File("pwned2", "x").Build());
+            try
+            {
+                var got = await ArchiveHttp.GetAsync(Daemon, c, "/w/");
+                Assert.DoesNotContain(_secret, Encoding.Latin1.GetString(got.Body));
+            }
+            catch (HttpRequestException)
+            {
+                // A tree that vanishes under the copy may end the stream early; it never leaves the container.
+            }
+        }
+        AssertMarkerUntouched();
+        foreach (var f in Directory.EnumerateFiles(outDir)) Assert.Equal("inside\n", File.ReadAllText(f));
+        await OkAsync("rm", "-f", c);
+    }
 }

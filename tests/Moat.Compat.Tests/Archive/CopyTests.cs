@@ -102,6 +102,12 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         var noPath = await ArchiveHttp.GetAsync(Daemon, "cpmiss", "");
         Assert.Equal(400, noPath.Status);
         Assert.Contains("Path cannot be empty", Encoding.UTF8.GetString(noPath.Body));
+        // "file/" names a directory: neither direction treats it as the file.
+        File.WriteAllText(dir.Combine("f"), "overwritten?");
+        Assert.NotEqual(0, (await Daemon.DockerAsync("cp", dir.Combine("f"), "cpmiss:/etc/passwd/")).ExitCode);
+        Assert.Contains("root:x:0:0", (await Daemon.DockerAsync("cp", "cpmiss:/etc/passwd", "-")).Stdout);
+        Assert.NotEqual(0, (await Daemon.DockerAsync("cp", "cpmiss:/etc/passwd/", dir.Combine("out"))).ExitCode);
+        Assert.False(File.Exists(dir.Combine("out")));
         var noContainer = await Daemon.DockerAsync("cp", "nosuchcontainer:/etc/passwd", dir.Path);
         Assert.Contains("No such container: nosuchcontainer", noContainer.Stderr);
         await OkAsync("rm", "cpmiss");
@@ -181,6 +187,23 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         using var reader = new TarReader(new MemoryStream(r.Body));
         var entry = reader.GetNextEntry()!;
         return (entry.Uid, entry.Gid);
+    }
+
+    [Fact]
+    public async Task Cp_LargeFile_IsNotCutByTheRequestLimit()
+    {
+        using var dir = new TempDir("moat-cp-");
+        string big = dir.Combine("big");
+        var chunk = new byte[1 << 20];
+        new Random(7).NextBytes(chunk);
+        using (var f = File.Create(big))
+            for (int i = 0; i < 40; i++) f.Write(chunk); // 40 MiB, over Kestrel's default 30 MB body limit
+        await OkAsync("create", "--name", "cpbig", "busybox", "true");
+        await OkAsync("cp", big, "cpbig:/big");
+        var head = await ArchiveHttp.GetAsync(Daemon, "cpbig", "/big", "HEAD");
+        using var doc = JsonDocument.Parse(Convert.FromBase64String(head.Stat!));
+        Assert.Equal(40L << 20, doc.RootElement.GetProperty("size").GetInt64());
+        await OkAsync("rm", "cpbig");
     }
 
     [Fact]

@@ -100,7 +100,16 @@ public sealed class ArchiveWriter
 
     private static List<string> ListNames(PathNode directory)
     {
-        using var dir = openat(directory.Fd, ".", O_RDONLY | O_DIRECTORY);
+        SafeFileHandle dir;
+        try
+        {
+            dir = openat(directory.Fd, ".", O_RDONLY | O_DIRECTORY);
+        }
+        catch (LinuxFileException e) when (e.Errno == ENOENT)
+        {
+            return []; // removed meanwhile (lookups in a deleted directory fail)
+        }
+        using var _ = dir;
         var names = getdents64(dir, MaxEntriesPerDirectory);
         names.Sort(StringComparer.Ordinal); // Go's filepath.Walk order
         return names;

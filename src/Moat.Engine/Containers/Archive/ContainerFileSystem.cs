@@ -163,6 +163,8 @@ public sealed class ContainerFileSystem : IDisposable
                 }
             }
             var last = stack[^1];
+            // "file/" or "file/." names a directory: like lstat, ENOTDIR.
+            if (!lenient && EndsInDirectoryMarker(path) && !last.Stat.IsDirectory) throw new ContainerPathMissingException(path);
             return new ResolvedPath(stack, last.ContainerPath, last.Name, entry: true);
         }
         catch

@@ -70,6 +70,12 @@ public sealed class ContainerFileSystemTests : IDisposable
             Assert.Equal("/etc", followed.ContainerPath);
     }
 
+    [Theory]
+    [InlineData("/etc/in-container/")]
+    [InlineData("/etc/in-container/.")]
+    public void Resolve_FileWithTrailingSlash_IsMissing(string path) =>
+        Assert.Throws<ContainerPathMissingException>(() => _fs.Resolve(path, followLast: false));
+
     [Fact]
     public void Resolve_SymlinkLoop_IsRefused()
     {
