@@ -131,16 +131,31 @@ public sealed partial class ContainerService
         return PathStat.From(PathStat.GoBase(absolute), entry.Stat, linkTarget);
     }
 
+    /// <summary>The container's merged rootfs on the host, mounted again first if a stopped container's mount is gone (export).</summary>
+    public async Task<string> MountedRootfsAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        var record = _store.Get(idOrName);
+        string rootfs = await EnsureRootfsAsync(record, cancellationToken);
+        return RuntimeService.IsMountPoint(rootfs) ? rootfs
+            : throw new ConflictException($"container {record.Id}: its filesystem is not available for export");
+    }
+
+    private async Task<string> EnsureRootfsAsync(ContainerRecord record, CancellationToken cancellationToken)
+    {
+        string rootfs = _runtime.RootfsPath(record.Id)
+            ?? throw new ConflictException($"container {record.Id}: its filesystem is not available");
+        if (!IsActive(record.State.Status) && !RuntimeService.IsMountPoint(rootfs))
+            await _runtime.PrepareAsync(BuildSpec(record), cancellationToken);
+        return rootfs;
+    }
+
     /// <summary>
     /// The container's file system for docker cp: its rootfs (mounted again first if a stopped container's mount
     /// is gone, e.g. after a reboot) with its volumes, bind mounts and /etc/hosts, /etc/hostname, /etc/resolv.conf.
     /// </summary>
     private async Task<ContainerFileSystem> OpenFileSystemAsync(ContainerRecord record, CancellationToken cancellationToken)
     {
-        string rootfs = _runtime.RootfsPath(record.Id)
-            ?? throw new ConflictException($"container {record.Id}: its filesystem is not available");
-        if (!IsActive(record.State.Status) && !RuntimeService.IsMountPoint(rootfs))
-            await _runtime.PrepareAsync(BuildSpec(record), cancellationToken);
+        string rootfs = await EnsureRootfsAsync(record, cancellationToken);
         if (!Directory.Exists(rootfs))
             throw new ConflictException($"container {record.Id}: its filesystem is not available");
 

@@ -89,6 +89,24 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
     }
 
     [Fact]
+    public async Task Cp_StoppedContainerWithoutMountedRootfs_MountsItAgain()
+    {
+        using var dir = new TempDir("moat-cp-");
+        string id = await OkAsync("create", "--name", "cpunmounted", "busybox", "true");
+        string rootfs = Path.Combine(Daemon.DataRoot, "containers", id, "bundle", "rootfs");
+        var umount = await ProcessRunner.RunAsync("umount", [rootfs]);
+        Assert.True(umount.ExitCode == 0, umount.ToString());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(rootfs)); // as after a reboot
+        await OkAsync("cp", "cpunmounted:/etc/passwd", dir.Combine("passwd"));
+        Assert.Contains("root:x:0:0", File.ReadAllText(dir.Combine("passwd")));
+        Assert.Equal(0, (await ProcessRunner.RunAsync("umount", [rootfs])).ExitCode);
+        await OkAsync("export", "-o", dir.Combine("export.tar"), "cpunmounted");
+        var tar = await ProcessRunner.RunAsync("tar", ["-tf", dir.Combine("export.tar")]);
+        Assert.Contains(tar.Stdout.Split('\n'), n => n.TrimStart('.', '/') == "etc/passwd");
+        await OkAsync("rm", "cpunmounted");
+    }
+
+    [Fact]
     public async Task Cp_MissingPath_IsDockerdsError()
     {
         using var dir = new TempDir("moat-cp-");
