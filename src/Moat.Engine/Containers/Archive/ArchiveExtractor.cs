@@ -115,7 +115,7 @@ public sealed class ArchiveExtractor
     private async Task ExtractEntryAsync(TarStreamReader reader, TarHeader header, List<string> parts, byte[] buffer, CancellationToken cancellationToken)
     {
         string parentKey = string.Join('/', parts.Take(parts.Count - 1));
-        var parent = Directory(parentKey, create: true);
+        var parent = DirectoryAt(parentKey, create: true);
         var dir = parent.Entry!;
         string name = parts[^1];
         string containerPath = ContainerFileSystem.Join(dir.ContainerPath, name);
@@ -198,7 +198,7 @@ public sealed class ArchiveExtractor
     {
         var target = Clean(header.LinkName, header.Name);
         if (target.Count == 0) throw new InvalidLayerException($"refusing tar entry \"{header.Name}\": hard link to the extraction directory");
-        var targetDir = Directory(string.Join('/', target.Take(target.Count - 1)), create: false).Entry!;
+        var targetDir = DirectoryAt(string.Join('/', target.Take(target.Count - 1)), create: false).Entry!;
         string targetPath = ContainerFileSystem.Join(targetDir.ContainerPath, target[^1]);
         if (_fs.MountAt(targetPath) is not null || targetDir.Mount != dir.Mount)
             throw new InvalidLayerException($"refusing tar entry \"{header.Name}\": hard link across mounts");
@@ -216,7 +216,7 @@ public sealed class ArchiveExtractor
     }
 
     /// <summary>The directory at <paramref name="relative"/> below the extraction point, resolved once and kept open.</summary>
-    private ResolvedPath Directory(string relative, bool create)
+    private ResolvedPath DirectoryAt(string relative, bool create)
     {
         if (_directories.TryGetValue(relative, out var known) && known.Entry is { } e && !e.Fd.IsClosed) return known;
         string path = relative.Length == 0 ? _target : _target.TrimEnd('/') + "/" + relative;

@@ -36,9 +36,6 @@ public sealed class PathNode : IDisposable
     /// <summary>The mount holding this entry; null for the container's rootfs.</summary>
     public ArchiveMount? Mount { get; }
 
-    /// <summary>True when this entry is the root of <see cref="Mount"/> (a mount point in the container).</summary>
-    public bool IsMountRoot => _ownsParent;
-
     /// <summary>The directory that really holds the entry (null for the container root).</summary>
     internal SafeFileHandle? Parent { get; }
 
