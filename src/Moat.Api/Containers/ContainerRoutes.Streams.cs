@@ -238,7 +238,7 @@ public static partial class ContainerRoutes
     /// <summary>GET /export: the container's filesystem as a tar stream.</summary>
     private static async Task Export(ApiRequest request)
     {
-        string rootfs = Service(request).RootfsFor(VisibleId(request));
+        string rootfs = await Service(request).MountedRootfsAsync(VisibleId(request), request.Aborted);
         var response = request.Http.Response;
         var psi = new ProcessStartInfo("tar", ["--numeric-owner", "-C", rootfs, "-cf", "-", "."])
         {

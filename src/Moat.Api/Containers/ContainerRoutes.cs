@@ -35,6 +35,7 @@ public static partial class ContainerRoutes
         routes.MapGet("/containers/{id}/top", "container.top", Top);
         routes.MapGet("/containers/{id}/stats", "container.stats", Stats);
         routes.MapGet("/containers/{id}/export", "container.export", Export);
+        MapArchive(routes);
     }
 
     private static ContainerService Service(ApiRequest request) => request.Services.GetRequiredService<ContainerService>();

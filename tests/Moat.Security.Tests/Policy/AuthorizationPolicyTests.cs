@@ -41,6 +41,7 @@ public sealed class AuthorizationPolicyTests
     [InlineData("volume.create", false)]
     [InlineData("container.exec", false)]
     [InlineData("container.archive", false)]
+    [InlineData("container.extract", false)]
     public void Authorize_Viewer_IsReadOnly(string action, bool allowed)
     {
         var decision = Parse(Sample).Authorize(Unix("vera"), action);
