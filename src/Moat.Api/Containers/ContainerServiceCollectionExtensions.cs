@@ -32,6 +32,8 @@ public static class ContainerServiceCollectionExtensions
         services.AddSingleton<ContainerStore>();
         services.AddSingleton<VolumeService>();
         services.AddSingleton<ContainerService>();
+        services.AddSingleton(sp => new Moat.Engine.Exec.ExecService(sp.GetRequiredService<ContainerService>(), sp.GetRequiredService<EventBus>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<RuntimeService>()));
         services.AddSingleton<Moat.Api.SystemInfo.IInfoContributor, ContainersInfoContributor>();
         services.AddSingleton<Moat.Api.SystemInfo.ISystemDfContributor, ContainersDfContributor>();
         services.AddSingleton<Moat.Api.SystemInfo.ISystemDfContributor, Moat.Api.Volumes.VolumesDfContributor>();

@@ -17,7 +17,7 @@ public sealed partial class RuntimeService
     /// Runs <paramref name="process"/> in the running container <paramref name="id"/> under its own monitor
     /// (`runc exec --detach --process`): stdio on <see cref="ExecStarted.AttachSocket"/>, exit via <see cref="WaitExecAsync"/>.
     /// </summary>
-    public async Task<ExecStarted> ExecAsync(string id, string execId, OciProcess process, bool openStdin, CancellationToken cancellationToken)
+    public async Task<ExecStarted> ExecAsync(string id, string execId, OciProcess process, bool openStdin, CancellationToken cancellationToken, bool holdOutput = true)
     {
         var record = Load(id);
         OciSpecBuilder.ValidateId(execId);
@@ -33,7 +33,7 @@ public sealed partial class RuntimeService
         {
             int pid = await _monitor.LaunchAsync(new MonitorLaunch(
                 id, record.Bundle, dir, _runtimes.Get(record.Runtime), LogPath: null, 0, 1,
-                process.Terminal == true, openStdin, StdinOnce: openStdin, LoopbackUp: false) { ExecProcessFile = processFile }, cancellationToken);
+                process.Terminal == true, openStdin, StdinOnce: openStdin, LoopbackUp: false) { ExecProcessFile = processFile, HoldOutput = holdOutput }, cancellationToken);
             return new ExecStarted(execId, pid, Path.Combine(dir, ContainerMonitor.AttachSocket));
         }
         catch
