@@ -40,7 +40,7 @@ public static class ContainerServiceCollectionExtensions
         services.AddSingleton<IVolumeUsage>(sp => sp.GetRequiredService<ContainerService>());
         services.AddHostedService<ContainerLifecycleHost>();
         // Attach needs half-closed connections to keep working (see HalfClose); applies to every listener.
-        services.Configure<KestrelServerOptions>(k => k.ConfigureEndpointDefaults(listen => listen.Use(HalfClose.Middleware)));
+        services.Configure<KestrelServerOptions>(k => k.ConfigureEndpointDefaults(listen => listen.Use(HalfClose.Middleware).Use(Streaming.UpgradeBody.Middleware)));
         return services;
     }
 }

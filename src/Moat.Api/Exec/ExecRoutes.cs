@@ -84,7 +84,15 @@ public static class ExecRoutes
     /// </summary>
     private static async Task Start(ApiRequest request)
     {
-        var body = await RequestBody.ReadJsonAsync(request, ExecJsonContext.Default.ExecStartRequest) ?? new ExecStartRequest();
+        // An upgrading client's body was taken off the wire before Kestrel saw it (see UpgradeBody).
+        var taken = UpgradeBody.Take(request.Http);
+        ExecStartRequest body;
+        if (taken is not null)
+        {
+            RequestBody.CheckContentType(request.Http.Request);
+            body = RequestBody.Parse(taken, ExecJsonContext.Default.ExecStartRequest) ?? new ExecStartRequest();
+        }
+        else body = await RequestBody.ReadJsonAsync(request, ExecJsonContext.Default.ExecStartRequest) ?? new ExecStartRequest();
         var exec = Visible(request);
         var execs = Execs(request);
         var size = Size(body.ConsoleSize);

@@ -333,6 +333,7 @@ public sealed partial class ContainerService
             Domainname = r.Config.Domainname,
             Tty = r.Config.Tty,
             OpenStdin = r.Config.OpenStdin,
+            StdinOnce = r.Config.StdinOnce,
             Privileged = host.Privileged,
             ReadonlyRootfs = host.ReadonlyRootfs,
             CapAdd = host.CapAdd ?? [],
