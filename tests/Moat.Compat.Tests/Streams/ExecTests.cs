@@ -61,9 +61,11 @@ public sealed class ExecTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
     public async Task Exec_ConfinedLikeContainer_SameNamespacesAndNoNewPrivs()
     {
         await RunningAsync("exec-confined");
-        string init = await OkAsync("exec", "exec-confined", "sh", "-c", "readlink /proc/1/ns/pid /proc/1/ns/mnt /proc/1/ns/net");
-        string self = await OkAsync("exec", "exec-confined", "sh", "-c", "readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/net");
+        string init = await OkAsync("exec", "exec-confined", "sh", "-c", "for n in pid mnt net ipc uts; do readlink /proc/1/ns/$n; done");
+        string self = await OkAsync("exec", "exec-confined", "sh", "-c", "for n in pid mnt net ipc uts; do readlink /proc/self/ns/$n; done");
+        Assert.Equal(5, init.Split('\n').Length);
         Assert.Equal(init, self);
+        Assert.Equal(await OkAsync("exec", "exec-confined", "cat", "/proc/1/cgroup"), await OkAsync("exec", "exec-confined", "cat", "/proc/self/cgroup"));
         string status = await OkAsync("exec", "exec-confined", "sh", "-c", "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status");
         Assert.Contains("NoNewPrivs:\t1", status);
         Assert.Contains("Seccomp:\t2", status);
@@ -91,7 +93,7 @@ public sealed class ExecTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         while ((await Daemon.DockerAsync("exec", "exec-detached", "test", "-f", "/tmp/marker")).ExitCode != 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the detached exec never ran");
-            await Task.Delay(200);
+            await Task.Delay(200, TestContext.Current.CancellationToken);
         }
         Assert.Equal("null", await OkAsync("inspect", "-f", "{{json .ExecIDs}}", id));
         await OkAsync("rm", "-f", "exec-detached");

@@ -28,7 +28,7 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
             await term.TypeAsync("stty size");
             await term.WaitForAsync(s => s.Contains("30 100"));
             await term.ResizeAsync(120, 40);
-            await Task.Delay(300);
+            await Task.Delay(300, TestContext.Current.CancellationToken);
             await term.TypeAsync("stty size");
             await term.WaitForAsync(s => s.Contains("40 120"));
 
@@ -39,7 +39,7 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
 
         await using (var term = await Tmux.StartAsync(Tmux.Docker(Daemon, ConfigDir, "attach tty-run"), 100, 30))
         {
-            await Task.Delay(500);
+            await Task.Delay(500, TestContext.Current.CancellationToken);
             await term.TypeAsync("echo back$((1+1))");
             await term.WaitForAsync(s => s.Contains("back2"));
             await term.TypeAsync("exit 5");
@@ -72,7 +72,7 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
             await term.TypeAsync("tty; stty size");
             await term.WaitForAsync(s => s.Contains("/dev/pts/") && s.Contains("25 90"));
             await term.ResizeAsync(110, 35);
-            await Task.Delay(300);
+            await Task.Delay(300, TestContext.Current.CancellationToken);
             await term.TypeAsync("stty size");
             await term.WaitForAsync(s => s.Contains("35 110"));
             await term.TypeAsync("exit 4");
