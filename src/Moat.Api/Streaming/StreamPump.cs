@@ -30,7 +30,7 @@ public enum PumpEnd { OutputEnded, Detached, InputEnded, ClientGone }
 /// </summary>
 public static class StreamPump
 {
-    private const int BufferSize = 64 * 1024;
+    private const int BufferSize = 256 * 1024;
     private static readonly TimeSpan DrainGrace = TimeSpan.FromMilliseconds(20);
 
     public static async Task<PumpEnd> RunAsync(Socket monitor, Stream client, HalfClose.Gate? gate, PumpOptions options)

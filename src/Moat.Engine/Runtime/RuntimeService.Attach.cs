@@ -61,6 +61,11 @@ public sealed partial class RuntimeService
 
     private static Socket ConnectUnix(string path)
     {
+        // sun_path holds 107 bytes; a deep exec-root does not fit. The monitor's cwd is its state dir, so its
+        // /proc/<pid>/cwd reaches the same socket by a short path.
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > 100
+            && ContainerMonitor.RunningShimPid(Path.GetDirectoryName(path)!) is int shim)
+            path = $"/proc/{shim}/cwd/{Path.GetFileName(path)}";
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
