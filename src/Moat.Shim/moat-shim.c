@@ -114,6 +114,17 @@ static int write_atomic(const char *path, const char *content)
 static int log_fd = -1;
 static long long log_size;
 
+/* Entries are gathered and written in batches: one write(2) per line would cost a syscall per ~100 bytes. */
+static char log_pending[256 * 1024];
+static size_t log_pending_len;
+
+static void log_write_pending(void)
+{
+    if (log_pending_len == 0) return;
+    if (log_fd >= 0 && write_all(log_fd, log_pending, log_pending_len) < 0) logmsg("write log: %s", strerror(errno));
+    log_pending_len = 0;
+}
+
 static void log_open(void)
 {
     if (!opt_log_path) return;
@@ -130,6 +141,7 @@ static void log_open(void)
 static void log_rotate(void)
 {
     char from[4200], to[4200];
+    log_write_pending();
     close(log_fd);
     if (opt_log_max_file > 1) {
         for (int i = opt_log_max_file - 1; i > 1; i--) {
@@ -240,7 +252,14 @@ static void log_entry(const char *stream, const unsigned char *data, size_t n)
     o += (size_t)snprintf(entry_buf + o, sizeof entry_buf - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, ts);
     if (opt_log_max_size > 0 && log_size > 0 && log_size + (long long)o > opt_log_max_size) log_rotate();
     if (log_fd < 0) return;
-    if (write_all(log_fd, entry_buf, o) == 0) log_size += (long long)o;
+    if (log_pending_len + o > sizeof log_pending) log_write_pending();
+    if (o > sizeof log_pending) {
+        if (write_all(log_fd, entry_buf, o) == 0) log_size += (long long)o;
+        return;
+    }
+    memcpy(log_pending + log_pending_len, entry_buf, o);
+    log_pending_len += o;
+    log_size += (long long)o;
 }
 
 struct stream_buf {
@@ -865,9 +884,11 @@ int main(int argc, char **argv)
             else if (opt_stdin_once) pending_close = 1;
         }
         if (pending_close && in_len == 0) { pending_close = 0; close_stdin(); }
+        log_write_pending();
     }
     log_flush(&out_buf);
     log_flush(&err_buf);
+    log_write_pending();
 
     /* 7. Record the exit atomically, then go: moatd (now or after a restart) reads it. */
     char ts[64], exitjson[256];

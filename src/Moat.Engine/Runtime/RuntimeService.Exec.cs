@@ -21,8 +21,10 @@ public sealed partial class RuntimeService
     {
         var record = Load(id);
         OciSpecBuilder.ValidateId(execId);
-        var (status, _) = await StateAsync(id, cancellationToken);
-        if (status != RuntimeStatus.Running) throw new RuntimeStateException($"Container {id} is not running");
+        // The monitor's files say whether init still runs: no `runc state` round trip on the exec path.
+        string stateDir = StateDir(id);
+        if (ContainerMonitor.RunningShimPid(stateDir) is null || ContainerMonitor.ReadExit(stateDir) is not null)
+            throw new RuntimeStateException($"Container {id} is not running");
         string dir = ExecStateDir(execId);
         if (Directory.Exists(dir)) throw new RuntimeStateException($"exec {execId} already exists");
         Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
