@@ -19,6 +19,7 @@ public static class UpgradeBody
     private static readonly object Key = new();
     private const int MaxHead = 16 * 1024;
     private const int MaxBody = 64 * 1024;
+    private static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The exec start body taken off this request's connection, or null.</summary>
     public static byte[]? Take(HttpContext http)
@@ -33,10 +34,14 @@ public static class UpgradeBody
     {
         var input = connection.Transport.Input;
         byte[]? prefix = null;
+        // A client that sends nothing is Kestrel's to time out (RequestHeadersTimeout): stop looking after a while.
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        patience.CancelAfter(HeadTimeout);
         while (true)
         {
             ReadResult result;
-            try { result = await input.ReadAsync(connection.ConnectionClosed); }
+            try { result = await input.ReadAsync(patience.Token); }
+            catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested) { break; }
             catch (OperationCanceledException) { return; }
             var buffer = result.Buffer;
             var verdict = Inspect(buffer, out long headLength, out int contentLength, out byte[]? rewritten);
