@@ -65,9 +65,9 @@ public static class UpgradeBody
         await next(connection);
     };
 
-    private enum Verdict { Pass, NeedMore, Rewrite }
+    internal enum Verdict { Pass, NeedMore, Rewrite }
 
-    private static Verdict Inspect(ReadOnlySequence<byte> buffer, out long headLength, out int contentLength, out byte[]? rewritten)
+    internal static Verdict Inspect(ReadOnlySequence<byte> buffer, out long headLength, out int contentLength, out byte[]? rewritten)
     {
         headLength = 0;
         contentLength = 0;
