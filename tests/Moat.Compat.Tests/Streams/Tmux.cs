@@ -52,6 +52,25 @@ public sealed class Tmux : IAsyncDisposable
         return screen;
     }
 
+    /// <summary>Types <paramref name="command"/> (and Enter) every second until the screen satisfies <paramref name="done"/>.</summary>
+    public async Task<string> RetypeUntilAsync(string command, Func<string, bool> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        string screen = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            await TypeAsync(command);
+            for (int i = 0; i < 10; i++)
+            {
+                await Task.Delay(100);
+                screen = await ScreenAsync();
+                if (done(screen)) return screen;
+            }
+        }
+        Assert.Fail($"the terminal never showed what was expected after `{command}`; screen:\n{screen}");
+        return screen;
+    }
+
     private async Task<CliResult> RunAsync(params string[] args)
     {
         var r = await ProcessRunner.RunAsync("tmux", ["-L", _server, .. args], timeout: TimeSpan.FromSeconds(10));

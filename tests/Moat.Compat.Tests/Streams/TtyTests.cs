@@ -28,9 +28,7 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
             await term.TypeAsync("stty size");
             await term.WaitForAsync(s => s.Contains("30 100"));
             await term.ResizeAsync(120, 40);
-            await Task.Delay(300, TestContext.Current.CancellationToken);
-            await term.TypeAsync("stty size");
-            await term.WaitForAsync(s => s.Contains("40 120"));
+            await term.RetypeUntilAsync("stty size", s => s.Contains("40 120"));
 
             await term.SendKeysAsync("C-p", "C-q");
             await term.WaitForAsync(s => s.Contains("[ended rc=0]"));
@@ -39,9 +37,7 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
 
         await using (var term = await Tmux.StartAsync(Tmux.Docker(Daemon, ConfigDir, "attach tty-run"), 100, 30))
         {
-            await Task.Delay(500, TestContext.Current.CancellationToken);
-            await term.TypeAsync("echo back$((1+1))");
-            await term.WaitForAsync(s => s.Contains("back2"));
+            await term.RetypeUntilAsync("echo back$((1+1))", s => s.Contains("back2"));
             await term.TypeAsync("exit 5");
             await term.WaitForAsync(s => s.Contains("[ended rc=5]"));
         }
@@ -72,9 +68,7 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
             await term.TypeAsync("tty; stty size");
             await term.WaitForAsync(s => s.Contains("/dev/pts/") && s.Contains("25 90"));
             await term.ResizeAsync(110, 35);
-            await Task.Delay(300, TestContext.Current.CancellationToken);
-            await term.TypeAsync("stty size");
-            await term.WaitForAsync(s => s.Contains("35 110"));
+            await term.RetypeUntilAsync("stty size", s => s.Contains("35 110"));
             await term.TypeAsync("exit 4");
             await term.WaitForAsync(s => s.Contains("[ended rc=4]"));
         }
