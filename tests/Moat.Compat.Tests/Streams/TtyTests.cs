@@ -19,6 +19,7 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
     [Fact]
     public async Task RunIt_TypeResizeDetachAttachExit()
     {
+        string since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds().ToString();
         await using (var term = await Tmux.StartAsync(Tmux.Docker(Daemon, ConfigDir, "run -it --name tty-run busybox sh"), 100, 30))
         {
             await term.WaitForAsync(s => s.Contains("/ #"));
@@ -34,6 +35,9 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
             await term.WaitForAsync(s => s.Contains("[ended rc=0]"));
         }
         Assert.Equal("running", await OkAsync("inspect", "-f", "{{.State.Status}}", "tty-run"));
+        string until = DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString();
+        string events = await OkAsync("events", "--since", since, "--until", until, "--filter", "container=tty-run", "--format", "{{.Action}} {{index .Actor.Attributes \"width\"}}");
+        Assert.Contains("resize 120", events);
 
         await using (var term = await Tmux.StartAsync(Tmux.Docker(Daemon, ConfigDir, "attach tty-run"), 100, 30))
         {
