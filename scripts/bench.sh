@@ -138,5 +138,6 @@ want "authz" && row "authz+audit /containers/json ratio" "$(bench_authz_ratio)" 
 # Other areas add their rows here.
 want images && [[ -x scripts/bench-images.sh ]] && { scripts/bench-images.sh || failed=1; }
 want containers && [[ -x scripts/bench-containers.sh ]] && { scripts/bench-containers.sh || failed=1; }
+want streams && [[ -x scripts/bench-streams.sh ]] && { scripts/bench-streams.sh || failed=1; }
 
 exit $failed

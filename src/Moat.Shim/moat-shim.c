@@ -94,14 +94,17 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-/* Write to path.tmp, fsync, rename: readers see all or nothing. */
+/*
+ * Write to path.tmp, fsync, rename: readers see all or nothing. An exec's files skip the fsync (~6 ms each on
+ * the exec's critical path): exec instances live in moatd's memory only, a crash loses them anyway.
+ */
 static int write_atomic(const char *path, const char *content)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return -1;
-    if (write_all(fd, content, strlen(content)) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, content, strlen(content)) < 0 || (!opt_exec_process && fsync(fd) < 0)) {
         close(fd);
         return -1;
     }
@@ -113,6 +116,17 @@ static int write_atomic(const char *path, const char *content)
 
 static int log_fd = -1;
 static long long log_size;
+
+/* Entries are gathered and written in batches: one write(2) per line would cost a syscall per ~100 bytes. */
+static char log_pending[256 * 1024];
+static size_t log_pending_len;
+
+static void log_write_pending(void)
+{
+    if (log_pending_len == 0) return;
+    if (log_fd >= 0 && write_all(log_fd, log_pending, log_pending_len) < 0) logmsg("write log: %s", strerror(errno));
+    log_pending_len = 0;
+}
 
 static void log_open(void)
 {
@@ -130,6 +144,7 @@ static void log_open(void)
 static void log_rotate(void)
 {
     char from[4200], to[4200];
+    log_write_pending();
     close(log_fd);
     if (opt_log_max_file > 1) {
         for (int i = opt_log_max_file - 1; i > 1; i--) {
@@ -240,7 +255,14 @@ static void log_entry(const char *stream, const unsigned char *data, size_t n)
     o += (size_t)snprintf(entry_buf + o, sizeof entry_buf - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, ts);
     if (opt_log_max_size > 0 && log_size > 0 && log_size + (long long)o > opt_log_max_size) log_rotate();
     if (log_fd < 0) return;
-    if (write_all(log_fd, entry_buf, o) == 0) log_size += (long long)o;
+    if (log_pending_len + o > sizeof log_pending) log_write_pending();
+    if (o > sizeof log_pending) {
+        if (write_all(log_fd, entry_buf, o) == 0) log_size += (long long)o;
+        return;
+    }
+    memcpy(log_pending + log_pending_len, entry_buf, o);
+    log_pending_len += o;
+    log_size += (long long)o;
 }
 
 struct stream_buf {
@@ -285,17 +307,73 @@ static void log_flush(struct stream_buf *b)
 
 /* ---------- attach clients ---------- */
 
-static int clients[MAX_CLIENTS];
-static int client_reading[MAX_CLIENTS];
+/*
+ * Output to clients is queued per client and sent when the socket is writable; while any client has more than
+ * CLIENT_HIGH bytes queued the container's output is not read (backpressure, as dockerd blocks on a slow attach).
+ * Input from clients goes through one bounded buffer; while it holds data, clients are not read.
+ */
+#define CLIENT_HIGH (256 * 1024)
+#define CLIENT_MAX (4 * 1024 * 1024)
+#define IN_MAX (256 * 1024)
+
+struct client {
+    int fd;
+    int reading;
+    unsigned char *out;
+    size_t out_len, out_cap;
+};
+
+static struct client clients[MAX_CLIENTS];
 static int n_clients;
 static int stdin_fd = -1; /* where client input goes: stdin pipe or pty master */
+static unsigned char in_buf[IN_MAX];
+static size_t in_len;
 
 static void drop_client(int i)
 {
-    close(clients[i]);
+    close(clients[i].fd);
+    free(clients[i].out);
     clients[i] = clients[n_clients - 1];
-    client_reading[i] = client_reading[n_clients - 1];
     n_clients--;
+}
+
+/* Sends what is queued without blocking; -1 when the client is gone. */
+static int flush_client(struct client *c)
+{
+    size_t off = 0;
+    while (off < c->out_len) {
+        ssize_t w = send(c->fd, c->out + off, c->out_len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (w <= 0) return -1;
+        off += (size_t)w;
+    }
+    memmove(c->out, c->out + off, c->out_len - off);
+    c->out_len -= off;
+    return 0;
+}
+
+static int queue_client(struct client *c, const unsigned char *data, size_t n)
+{
+    if (c->out_len + n > CLIENT_MAX) return -1;
+    if (c->out_len + n > c->out_cap) {
+        size_t cap = c->out_cap ? c->out_cap : 65536;
+        while (cap < c->out_len + n) cap *= 2;
+        unsigned char *p = realloc(c->out, cap);
+        if (!p) return -1;
+        c->out = p;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_len, data, n);
+    c->out_len += n;
+    return 0;
+}
+
+static int clients_congested(void)
+{
+    for (int i = 0; i < n_clients; i++)
+        if (clients[i].out_len > CLIENT_HIGH) return 1;
+    return 0;
 }
 
 /* With --hold-output (exec), output waits here until the first client attaches, so none is lost. */
@@ -342,17 +420,11 @@ static void broadcast_now(int stream, const unsigned char *data, size_t n)
     unsigned char header[8] = {(unsigned char)stream, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
                                (unsigned char)(n >> 8), (unsigned char)n};
     for (int i = 0; i < n_clients; i++) {
+        struct client *c = &clients[i];
         int bad = 0;
-        if (!opt_terminal && send(clients[i], header, 8, MSG_NOSIGNAL) != 8) bad = 1;
-        if (!bad) {
-            size_t off = 0;
-            while (off < n) {
-                ssize_t w = send(clients[i], data + off, n - off, MSG_NOSIGNAL);
-                if (w < 0 && errno == EINTR) continue;
-                if (w <= 0) { bad = 1; break; }
-                off += (size_t)w;
-            }
-        }
+        if (!opt_terminal && queue_client(c, header, 8) < 0) bad = 1;
+        if (!bad && queue_client(c, data, n) < 0) bad = 1;
+        if (!bad && flush_client(c) < 0) bad = 1;
         if (bad) drop_client(i--);
     }
 }
@@ -362,6 +434,7 @@ static void close_stdin(void)
     if (stdin_fd >= 0 && !opt_terminal) {
         close(stdin_fd);
         stdin_fd = -1;
+        in_len = 0;
     }
 }
 
@@ -661,24 +734,37 @@ int main(int argc, char **argv)
     report(sync_fd, 'O', ok);
 
     /* 6. Pump output, input and control until init exits and its output is drained. */
+    if (stdin_fd >= 0) fcntl(stdin_fd, F_SETFL, fcntl(stdin_fd, F_GETFL) | O_NONBLOCK);
+    /* Bigger pipes: fewer wake-ups per MiB streamed (best effort; the limit is /proc/sys/fs/pipe-max-size). */
+    if (!opt_terminal) {
+        fcntl(out_pipe[0], F_SETPIPE_SZ, 1024 * 1024);
+        fcntl(err_pipe[0], F_SETPIPE_SZ, 256 * 1024);
+        if (stdin_fd >= 0) fcntl(stdin_fd, F_SETPIPE_SZ, 1024 * 1024);
+    }
     int exited = 0, exit_code = -1, exit_signal = 0;
     int fd_out = opt_terminal ? master : out_pipe[0];
     int fd_err = opt_terminal ? -1 : err_pipe[0];
     struct timespec drain_start = {0};
-    static unsigned char buf[65536];
+    static unsigned char buf[256 * 1024];
+    int pending_close = 0;
     char ctlbuf[256];
     size_t ctllen = 0;
     for (;;) {
         if (exited && fd_out < 0 && fd_err < 0 && !holding) break;
         struct pollfd fds[6 + MAX_CLIENTS];
         int nfds = 0;
+        /* Backpressure: no output is read while a client is behind (or held output is full). */
+        int read_output = !clients_congested() && !(holding && held_len + sizeof buf + 5 > HOLD_MAX);
         fds[nfds++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
-        fds[nfds++] = (struct pollfd){.fd = fd_out, .events = POLLIN};
-        fds[nfds++] = (struct pollfd){.fd = fd_err, .events = POLLIN};
+        fds[nfds++] = (struct pollfd){.fd = read_output ? fd_out : -1, .events = POLLIN};
+        fds[nfds++] = (struct pollfd){.fd = read_output ? fd_err : -1, .events = POLLIN};
         fds[nfds++] = (struct pollfd){.fd = exited && !holding ? -1 : attach, .events = POLLIN};
         fds[nfds++] = (struct pollfd){.fd = ctl, .events = POLLIN};
-        for (int i = 0; i < n_clients; i++)
-            fds[nfds++] = (struct pollfd){.fd = client_reading[i] ? clients[i] : -1, .events = POLLIN};
+        fds[nfds++] = (struct pollfd){.fd = in_len > 0 && stdin_fd >= 0 ? stdin_fd : -1, .events = POLLOUT};
+        for (int i = 0; i < n_clients; i++) {
+            short ev = (short)((clients[i].reading && in_len == 0 ? POLLIN : 0) | (clients[i].out_len > 0 ? POLLOUT : 0));
+            fds[nfds++] = (struct pollfd){.fd = ev ? clients[i].fd : -1, .events = ev};
+        }
         int timeout = -1;
         if (exited) {
             struct timespec now;
@@ -697,14 +783,11 @@ int main(int argc, char **argv)
         }
         /* Accept first: a client that connected before the output it wants must not miss it. */
         if (fds[3].revents & POLLIN) {
-            int c = accept4(attach, NULL, NULL, SOCK_CLOEXEC);
+            int c = accept4(attach, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
             if (c >= 0) {
                 if (n_clients == MAX_CLIENTS) close(c);
                 else {
-                    struct timeval tv = {.tv_sec = 1};
-                    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-                    client_reading[n_clients] = 1;
-                    clients[n_clients++] = c;
+                    clients[n_clients++] = (struct client){.fd = c, .reading = 1};
                     if (holding) release_held();
                 }
             }
@@ -725,7 +808,7 @@ int main(int argc, char **argv)
             }
         }
         for (int s = 1; s <= 2; s++) {
-            if (!(fds[s].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            if (fds[s].fd < 0 || !(fds[s].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             ssize_t n = read(fds[s].fd, buf, sizeof buf);
             if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
             if (n <= 0) {
@@ -759,32 +842,79 @@ int main(int argc, char **argv)
                 if (ctllen == sizeof ctlbuf - 1) ctllen = 0;
             }
         }
+        /* Pending input to the container, without blocking: a container that does not read stdin stalls only input. */
+        if (fds[5].fd >= 0 && (fds[5].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = write(stdin_fd, in_buf, in_len);
+            if (w > 0) {
+                memmove(in_buf, in_buf + w, in_len - (size_t)w);
+                in_len -= (size_t)w;
+            } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                in_len = 0;
+                close_stdin();
+            }
+        }
         /* Clients polled this round (the list may have changed since: accepted, or dropped by a failed send). */
-        for (int f = 5; f < nfds; f++) {
-            if (fds[f].fd < 0 || !(fds[f].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        for (int f = 6; f < nfds; f++) {
+            if (fds[f].fd < 0 || !fds[f].revents) continue;
             int i = -1;
             for (int k = 0; k < n_clients; k++)
-                if (clients[k] == fds[f].fd) { i = k; break; }
+                if (clients[k].fd == fds[f].fd) { i = k; break; }
             if (i < 0) continue;
-            ssize_t n = read(clients[i], buf, sizeof buf);
-            if (n > 0) {
-                if (stdin_fd >= 0 && write_all(stdin_fd, buf, (size_t)n) < 0) close_stdin();
+            struct client *c = &clients[i];
+            if (c->out_len > 0 && (fds[f].revents & (POLLOUT | POLLERR | POLLHUP)) && flush_client(c) < 0) {
+                drop_client(i);
                 continue;
             }
-            /* The client half-closed: no more input from it, output continues. */
-            client_reading[i] = 0;
-            if (opt_stdin_once) close_stdin();
+            if (!c->reading || in_len > 0 || !(fds[f].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t n = read(c->fd, in_buf, sizeof in_buf);
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+            if (n > 0) {
+                if (stdin_fd < 0) continue;
+                in_len = (size_t)n;
+                ssize_t w = write(stdin_fd, in_buf, in_len);
+                if (w > 0) {
+                    memmove(in_buf, in_buf + w, in_len - (size_t)w);
+                    in_len -= (size_t)w;
+                } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                    in_len = 0;
+                    close_stdin();
+                }
+                continue;
+            }
+            /* The client half-closed (or went away): no more input from it, output continues. */
+            c->reading = 0;
+            if (opt_stdin_once && in_len == 0) close_stdin();
+            else if (opt_stdin_once) pending_close = 1;
         }
+        if (pending_close && in_len == 0) { pending_close = 0; close_stdin(); }
+        log_write_pending();
     }
     log_flush(&out_buf);
     log_flush(&err_buf);
+    log_write_pending();
 
     /* 7. Record the exit atomically, then go: moatd (now or after a restart) reads it. */
     char ts[64], exitjson[256];
     format_time(ts, sizeof ts);
     snprintf(exitjson, sizeof exitjson, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\"}\n", exit_code, exit_signal, ts);
     if (write_atomic("exit", exitjson) < 0) logmsg("write exit: %s", strerror(errno));
-    for (int i = n_clients - 1; i >= 0; i--) drop_client(i);
+    /* Queued output still goes out (bounded wait), then the clients see EOF. */
+    for (int i = n_clients - 1; i >= 0; i--) {
+        struct client *c = &clients[i];
+        if (c->out_len > 0) {
+            fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
+            struct timeval tv = {.tv_sec = 5};
+            setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+            size_t off = 0;
+            while (off < c->out_len) {
+                ssize_t w = send(c->fd, c->out + off, c->out_len - off, MSG_NOSIGNAL);
+                if (w < 0 && errno == EINTR) continue;
+                if (w <= 0) break;
+                off += (size_t)w;
+            }
+        }
+        drop_client(i);
+    }
     unlink("attach");
     return 0;
 }

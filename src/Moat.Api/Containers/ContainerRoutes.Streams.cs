@@ -5,6 +5,11 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Moat.Api.Routing;
+using Moat.Api.Streaming;
+using Microsoft.Extensions.DependencyInjection;
+using System.Net.Sockets;
+using Moat.Engine.Exec;
+using Moat.Engine.Runtime;
 using Moat.Api.Versioning;
 using Moat.Engine.Containers;
 using Moat.Engine.Containers.Logs;
@@ -77,58 +82,78 @@ public static partial class ContainerRoutes
     }
 
     /// <summary>
-    /// POST /attach (hijack): 101 with Upgrade: tcp, then the container's stdout/stderr as they are logged,
-    /// until its next run ends. Input (stdin) and detach keys are the interactive-attach issue.
+    /// POST /attach (hijack): (1) checks (detach keys, container state) as HTTP errors, (2) a connection to the
+    /// container's monitor — now, or registered for its next start so nothing is missed (docker run attaches
+    /// before start), (3) 101 Upgrade: tcp, (4) with logs=1 the log so far, (5) the live duplex stream until the
+    /// container's output ends, the client detaches (TTY: detach keys in stdin) or goes away.
     /// </summary>
     private static async Task Attach(ApiRequest request)
     {
+        string? keysText = request.Query("detachKeys");
+        byte[] keys = DetachKeys.Default;
+        if (!string.IsNullOrEmpty(keysText) && !DetachKeys.TryParse(keysText, out keys))
+            throw new InvalidArgumentException($"Invalid detach keys ({keysText}) provided");
         var service = Service(request);
         var record = Visible(request);
+        request.Resource = record.Id;
         if (record.State.Status == ContainerStatus.Paused)
-            throw new ConflictException("You cannot attach to a paused container, unpause it first");
+            throw new ConflictException($"container {request.Value("id")} is paused, unpause the container before attach");
+        if (record.State.Status == ContainerStatus.Restarting)
+            throw new ConflictException($"container {request.Value("id")} is restarting, wait until the container is running");
         bool stream = QueryValues.Bool(request, "stream"), logs = QueryValues.Bool(request, "logs");
         bool stdout = QueryValues.Bool(request, "stdout"), stderr = QueryValues.Bool(request, "stderr");
+        bool stdin = QueryValues.Bool(request, "stdin") && record.Config.OpenStdin;
         if (!stream && !logs) throw new InvalidArgumentException("Bad parameters: you must choose at least one stream");
         bool tty = record.Config.Tty;
-        string contentType = !tty && request.Version >= Multiplexing ? StreamFraming.Multiplexed : StreamFraming.Raw;
-        Task stop = stream ? service.NextExit(record) : Task.CompletedTask;
-        if (stream && record.State.Status is ContainerStatus.Running or ContainerStatus.Restarting) stop = service.CurrentRunEnded(record);
-        var options = new LogReadOptions
-        {
-            Stdout = stdout,
-            Stderr = stderr,
-            Tail = logs ? -1 : 0,
-            Follow = stream,
-        };
+        bool framed = !tty && request.Version >= Multiplexing;
+        string contentType = framed ? StreamFraming.Multiplexed : StreamFraming.Raw;
 
-        var http = request.Http;
-        var upgrade = http.Features.Get<IHttpUpgradeFeature>();
-        Stream output;
-        var halfClose = HalfClose.For(http);
-        if (upgrade is { IsUpgradableRequest: true })
+        var runtime = request.Services.GetService<RuntimeService>();
+        Task<Socket>? monitor = null;
+        using var abandon = new CancellationTokenSource();
+        if (stream)
         {
-            if (halfClose is not null) halfClose.Upgraded = true;
-            http.Response.Headers.ContentType = contentType;
-            http.Response.Headers.Connection = "Upgrade";
-            http.Response.Headers.Upgrade = "tcp";
-            output = await upgrade.UpgradeAsync();
+            if (runtime is null) throw new UnavailableException("no container runtime is configured");
+            bool running = record.State.Status == ContainerStatus.Running;
+            try { monitor = runtime.ConnectAttachAsync(record.Id, untilStarted: true, abandon.Token); }
+            catch (Moat.Engine.Runtime.RuntimeContainerNotFoundException) when (!running)
+            {
+                // Never prepared: the start prepares it; attach then through the log, as before the first start.
+                monitor = null;
+            }
         }
-        else
-        {
-            http.Response.StatusCode = StatusCodes.Status200OK;
-            http.Response.ContentType = StreamFraming.Raw;
-            await http.Response.StartAsync(request.Aborted);
-            output = http.Response.Body;
-        }
-        // The CLI half-closes its side at once when it has no stdin to send, and Kestrel reports that FIN as
-        // RequestAborted; so the copy is not tied to it. A client that is really gone makes the writes fail.
-        using var gone = new CancellationTokenSource();
+
+        await using var client = await Hijack.StartAsync(request, contentType);
         try
         {
-            if (!stdout && !stderr)
-                await stop;
-            else
-                await CopyLogAsync(record.LogPath, options, stop, timestamps: false, framed: !tty, output, gone.Token);
+            if (logs && (stdout || stderr))
+            {
+                var options = new LogReadOptions { Stdout = stdout, Stderr = stderr, Tail = -1, Follow = false };
+                await CopyLogAsync(record.LogPath, options, Task.CompletedTask, timestamps: false, framed: framed, client.Stream, CancellationToken.None);
+            }
+            if (!stream) return;
+            if (monitor is null)
+            {
+                // No runtime state yet (a container never started): follow the log until the next run ends.
+                var follow = new LogReadOptions { Stdout = stdout, Stderr = stderr, Tail = 0, Follow = true };
+                if (stdout || stderr)
+                    await CopyLogAsync(record.LogPath, follow, service.NextExit(record), timestamps: false, framed: framed, client.Stream, CancellationToken.None);
+                return;
+            }
+            Socket socket;
+            try { socket = await monitor; }
+            catch (MoatException) { return; }
+            var end = await StreamPump.RunAsync(socket, client.Stream, client.Upgraded ? client.Gate : null, new PumpOptions
+            {
+                Stdin = stdin && client.Upgraded,
+                Stdout = stdout,
+                Stderr = stderr,
+                MonitorFramed = !tty,
+                ClientFramed = framed,
+                Tty = tty,
+                DetachKeys = keys,
+            });
+            if (end == PumpEnd.Detached) service.PublishEvent(record, "detach");
         }
         catch (IOException)
         {
@@ -136,8 +161,8 @@ public static partial class ContainerRoutes
         }
         finally
         {
-            halfClose?.Finish();
-            if (!ReferenceEquals(output, http.Response.Body)) await output.DisposeAsync();
+            // A connection still pending (the client left before the start) is closed when it arrives.
+            abandon.Cancel();
         }
     }
 

@@ -36,6 +36,7 @@ public static partial class ContainerRoutes
         routes.MapGet("/containers/{id}/stats", "container.stats", Stats);
         routes.MapGet("/containers/{id}/export", "container.export", Export);
         MapArchive(routes);
+        Exec.ExecRoutes.Map(routes);
     }
 
     private static ContainerService Service(ApiRequest request) => request.Services.GetRequiredService<ContainerService>();
@@ -130,6 +131,7 @@ public static partial class ContainerRoutes
         var service = Service(request);
         var record = Visible(request);
         var view = ContainerViews.Inspect(record);
+        view.ExecIDs = request.Services.GetService<Moat.Engine.Exec.ExecService>()?.IdsOf(record.Id);
         if (QueryValues.Bool(request, "size")) { view.SizeRw = service.SizeRw(record); view.SizeRootFs = view.SizeRw; }
         return ApiResults.JsonAsync(request.Http, view, ContainersJsonContext.Default.ContainerInspectResponse);
     }
@@ -216,12 +218,36 @@ public static partial class ContainerRoutes
         await ApiResults.JsonAsync(request.Http, new ContainerUpdateResponse { Warnings = warnings }, ContainersJsonContext.Default.ContainerUpdateResponse);
     }
 
+    /// <summary>POST /resize?h=&amp;w=: the TTY's size (dockerd: 409 unless running; a container without a TTY ignores it).</summary>
     private static Task Resize(ApiRequest request)
     {
-        // Accepted for `docker run -t`; the terminal size is a later issue (interactive attach).
-        Visible(request);
+        int height = ResizeValue(request, "h", "height"), width = ResizeValue(request, "w", "width");
+        var record = Visible(request);
+        if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused))
+            throw new ConflictException($"container {record.Id} is not running");
+        var runtime = request.Services.GetService<Moat.Engine.Runtime.RuntimeService>();
+        if (record.Config.Tty && height > 0 && width > 0 && runtime is not null)
+        {
+            try { runtime.Resize(record.Id, height, width); }
+            catch (ConflictException) { throw new ConflictException($"container {record.Id} is not running"); }
+            Service(request).PublishEvent(record, "resize", new()
+            {
+                ["height"] = height.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["width"] = width.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+        }
         request.Http.Response.StatusCode = StatusCodes.Status200OK;
         return Task.CompletedTask;
+    }
+
+    /// <summary>h or w as dockerd parses them (empty = 0; else an unsigned 32-bit number).</summary>
+    internal static int ResizeValue(ApiRequest request, string key, string word)
+    {
+        string? text = request.Query(key);
+        if (string.IsNullOrEmpty(text)) return 0;
+        if (!uint.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint value))
+            throw new InvalidArgumentException($"invalid resize {word} \"{text}\": strconv.ParseUint: parsing \"{text}\": invalid syntax");
+        return (int)Math.Min(value, ushort.MaxValue);
     }
 
     private static async Task Prune(ApiRequest request)

@@ -32,13 +32,15 @@ public static class ContainerServiceCollectionExtensions
         services.AddSingleton<ContainerStore>();
         services.AddSingleton<VolumeService>();
         services.AddSingleton<ContainerService>();
+        services.AddSingleton(sp => new Moat.Engine.Exec.ExecService(sp.GetRequiredService<ContainerService>(), sp.GetRequiredService<EventBus>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<RuntimeService>()));
         services.AddSingleton<Moat.Api.SystemInfo.IInfoContributor, ContainersInfoContributor>();
         services.AddSingleton<Moat.Api.SystemInfo.ISystemDfContributor, ContainersDfContributor>();
         services.AddSingleton<Moat.Api.SystemInfo.ISystemDfContributor, Moat.Api.Volumes.VolumesDfContributor>();
         services.AddSingleton<IVolumeUsage>(sp => sp.GetRequiredService<ContainerService>());
         services.AddHostedService<ContainerLifecycleHost>();
         // Attach needs half-closed connections to keep working (see HalfClose); applies to every listener.
-        services.Configure<KestrelServerOptions>(k => k.ConfigureEndpointDefaults(listen => listen.Use(HalfClose.Middleware)));
+        services.Configure<KestrelServerOptions>(k => k.ConfigureEndpointDefaults(listen => listen.Use(HalfClose.Middleware).Use(Streaming.UpgradeBody.Middleware)));
         return services;
     }
 }

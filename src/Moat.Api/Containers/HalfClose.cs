@@ -48,14 +48,27 @@ public static class HalfClose
     {
         private readonly TaskCompletionSource _clientEof = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Set by the handler just before it upgrades: from then on a FIN is a half-close.</summary>
         public bool Upgraded { get; set; }
 
         public Task ClientClosedInput => _clientEof.Task;
+
+        /// <summary>
+        /// The FIN was reached by a read: every byte the client sent before it has been handed up (to the upgraded
+        /// stream, or to the TLS layer). <see cref="ClientClosedInput"/> may fire earlier, from the transport.
+        /// </summary>
+        public Task InputDrained => _drained.Task;
         internal Task Done => _done.Task;
 
         internal void SignalClientEof() => _clientEof.TrySetResult();
+
+        internal void SignalDrained()
+        {
+            _clientEof.TrySetResult();
+            _drained.TrySetResult();
+        }
 
         /// <summary>The handler is finished: let the connection close normally.</summary>
         public void Finish() => _done.TrySetResult();
@@ -78,7 +91,7 @@ public static class HalfClose
             if (!result.Buffer.IsEmpty) return new ReadResult(result.Buffer, result.IsCanceled, isCompleted: false);
 
             // The client half-closed an upgraded connection: hold the read until the handler is done.
-            gate.SignalClientEof();
+            gate.SignalDrained();
             inner.AdvanceTo(result.Buffer.Start);
             var cancel = Volatile.Read(ref _cancel);
             await Task.WhenAny(gate.Done, cancel.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
@@ -99,7 +112,7 @@ public static class HalfClose
                 if (result.Buffer.IsEmpty)
                 {
                     inner.AdvanceTo(result.Buffer.Start);
-                    gate.SignalClientEof();
+                    gate.SignalDrained();
                     result = default;
                     return false;
                 }

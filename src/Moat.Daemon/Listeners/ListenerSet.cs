@@ -175,6 +175,7 @@ public sealed partial class ListenerSet : IDisposable
                         OnConnection = _ => ValueTask.FromResult(store.CreateServerOptions()),
                         HandshakeTimeout = TimeSpan.FromSeconds(10),
                     });
+                    options.Use(Moat.Api.Streaming.UpgradeBody.Middleware); // exec start's body, seen through TLS
                 }
             });
         }

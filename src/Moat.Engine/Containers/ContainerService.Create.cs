@@ -333,6 +333,7 @@ public sealed partial class ContainerService
             Domainname = r.Config.Domainname,
             Tty = r.Config.Tty,
             OpenStdin = r.Config.OpenStdin,
+            StdinOnce = r.Config.StdinOnce,
             Privileged = host.Privileged,
             ReadonlyRootfs = host.ReadonlyRootfs,
             CapAdd = host.CapAdd ?? [],
@@ -348,7 +349,8 @@ public sealed partial class ContainerService
             Init = host.Init == true,
             ShmSize = host.ShmSize > 0 ? host.ShmSize : 64 * 1024 * 1024,
             NetworkMode = host.NetworkMode is "none" or "host" ? host.NetworkMode : "default",
-            LogPath = r.LogPath,
+            // --log-driver none: nothing is written (an empty path tells the runtime so).
+            LogPath = r.HostConfig.LogConfig.Type == "none" ? "" : r.LogPath,
             LogOptions = host.LogConfig.Config ?? new Dictionary<string, string>(_options.LogOpts),
             Labels = r.Config.Labels ?? [],
             Sysctls = host.Sysctls ?? [],

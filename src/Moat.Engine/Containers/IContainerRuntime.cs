@@ -56,6 +56,8 @@ public sealed record RuntimeContainerSpec
     public string Domainname { get; init; } = "";
     public bool Tty { get; init; }
     public bool OpenStdin { get; init; }
+    /// <summary>Close the container's stdin when the first attached client's input ends (docker run -i).</summary>
+    public bool StdinOnce { get; init; }
     public bool Privileged { get; init; }
     public bool ReadonlyRootfs { get; init; }
     public IReadOnlyList<string> CapAdd { get; init; } = [];

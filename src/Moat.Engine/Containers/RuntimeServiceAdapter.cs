@@ -147,6 +147,7 @@ public sealed class RuntimeServiceAdapter : IContainerRuntime
             NetworkMode = spec.NetworkMode switch { "host" => NamespaceMode.Host, "none" => NamespaceMode.None, _ => NamespaceMode.Private },
             Labels = spec.Labels,
             OpenStdin = spec.OpenStdin,
+            StdinOnce = spec.StdinOnce,
             LogPath = spec.LogPath,
             LogMaxSize = maxSize,
             LogMaxFile = maxFile,

@@ -11,6 +11,9 @@ public sealed record MonitorLaunch(
 {
     /// <summary>For an exec: the process.json to run with `runtime exec --detach` instead of create.</summary>
     public string? ExecProcessFile { get; init; }
+
+    /// <summary>For an exec: keep its output until the first client attaches (off for a detached exec).</summary>
+    public bool HoldOutput { get; init; } = true;
 }
 
 /// <summary>
@@ -67,7 +70,7 @@ public sealed class ContainerMonitor(string shimPath)
         if (launch.OpenStdin) a.Add("--stdin");
         if (launch.StdinOnce) a.Add("--stdin-once");
         if (launch.LoopbackUp) a.Add("--loopback-up");
-        if (launch.ExecProcessFile is not null) { a.Add("--exec-process"); a.Add(launch.ExecProcessFile); a.Add("--hold-output"); }
+        if (launch.ExecProcessFile is not null) { a.Add("--exec-process"); a.Add(launch.ExecProcessFile); if (launch.HoldOutput) a.Add("--hold-output"); }
 
         Process process;
         try { process = Process.Start(psi)!; }

@@ -17,12 +17,14 @@ public sealed partial class RuntimeService
     /// Runs <paramref name="process"/> in the running container <paramref name="id"/> under its own monitor
     /// (`runc exec --detach --process`): stdio on <see cref="ExecStarted.AttachSocket"/>, exit via <see cref="WaitExecAsync"/>.
     /// </summary>
-    public async Task<ExecStarted> ExecAsync(string id, string execId, OciProcess process, bool openStdin, CancellationToken cancellationToken)
+    public async Task<ExecStarted> ExecAsync(string id, string execId, OciProcess process, bool openStdin, CancellationToken cancellationToken, bool holdOutput = true)
     {
         var record = Load(id);
         OciSpecBuilder.ValidateId(execId);
-        var (status, _) = await StateAsync(id, cancellationToken);
-        if (status != RuntimeStatus.Running) throw new RuntimeStateException($"Container {id} is not running");
+        // The monitor's files say whether init still runs: no `runc state` round trip on the exec path.
+        string stateDir = StateDir(id);
+        if (ContainerMonitor.RunningShimPid(stateDir) is null || ContainerMonitor.ReadExit(stateDir) is not null)
+            throw new RuntimeStateException($"Container {id} is not running");
         string dir = ExecStateDir(execId);
         if (Directory.Exists(dir)) throw new RuntimeStateException($"exec {execId} already exists");
         Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -33,7 +35,7 @@ public sealed partial class RuntimeService
         {
             int pid = await _monitor.LaunchAsync(new MonitorLaunch(
                 id, record.Bundle, dir, _runtimes.Get(record.Runtime), LogPath: null, 0, 1,
-                process.Terminal == true, openStdin, StdinOnce: openStdin, LoopbackUp: false) { ExecProcessFile = processFile }, cancellationToken);
+                process.Terminal == true, openStdin, StdinOnce: openStdin, LoopbackUp: false) { ExecProcessFile = processFile, HoldOutput = holdOutput }, cancellationToken);
             return new ExecStarted(execId, pid, Path.Combine(dir, ContainerMonitor.AttachSocket));
         }
         catch

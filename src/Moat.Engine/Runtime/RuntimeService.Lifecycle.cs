@@ -45,6 +45,7 @@ public sealed partial class RuntimeService
         var record = Load(id);
         var runtime = _runtimes.Get(record.Runtime);
         int pid = await CreateAsync(id, cancellationToken);
+        ConnectPendingAttaches(id);
         try
         {
             await runtime.StartAsync(id, CancellationToken.None);
