@@ -94,14 +94,14 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-/* Write to path.tmp, fsync, rename: readers see all or nothing. */
-static int write_atomic(const char *path, const char *content)
+/* Write to path.tmp, fsync (when durable), rename: readers see all or nothing. */
+static int write_file(const char *path, const char *content, int durable)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return -1;
-    if (write_all(fd, content, strlen(content)) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, content, strlen(content)) < 0 || (durable && fsync(fd) < 0)) {
         close(fd);
         return -1;
     }
@@ -540,7 +540,7 @@ int main(int argc, char **argv)
     dup2(shimlog >= 0 ? shimlog : devnull, 2);
     char pidtext[32];
     snprintf(pidtext, sizeof pidtext, "%d\n", getpid());
-    write_atomic("shim.pid", pidtext);
+    write_file("shim.pid", pidtext, 0); /* only meaningful while this process lives: no fsync */
     unlink("exit");
 
     sigset_t mask;
@@ -783,7 +783,7 @@ int main(int argc, char **argv)
     char ts[64], exitjson[256];
     format_time(ts, sizeof ts);
     snprintf(exitjson, sizeof exitjson, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\"}\n", exit_code, exit_signal, ts);
-    if (write_atomic("exit", exitjson) < 0) logmsg("write exit: %s", strerror(errno));
+    if (write_file("exit", exitjson, 1) < 0) logmsg("write exit: %s", strerror(errno));
     for (int i = n_clients - 1; i >= 0; i--) drop_client(i);
     unlink("attach");
     return 0;

@@ -117,6 +117,8 @@ public sealed partial class ContainerService
             Save(record);
             Publish(record, "die", new() { ["exitCode"] = exit.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             handle.SignalExit(exit);
+            // Clean up after the process now, while nobody waits for it, so that rm (and prune) is cheap.
+            if (!restart) await ReleaseQuietlyAsync(record.Id);
         }
         finally
         {
@@ -252,6 +254,12 @@ public sealed partial class ContainerService
     {
         try { await _runtime.KillAsync(id, signal, CancellationToken.None); }
         catch (Exception e) when (e is not OperationCanceledException) { Log.KillFailed(_logger, id, e); }
+    }
+
+    private async Task ReleaseQuietlyAsync(string id)
+    {
+        try { await _runtime.ReleaseAsync(id, CancellationToken.None); }
+        catch (Exception e) when (e is not OperationCanceledException) { Log.ReleaseFailed(_logger, id, e); }
     }
 
     private async Task ResumeQuietlyAsync(string id)

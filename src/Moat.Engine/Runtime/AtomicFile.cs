@@ -18,4 +18,21 @@ internal static class AtomicFile
         }
         File.Move(tmp, path, overwrite: true);
     }
+
+    /// <summary>As <see cref="Write(string, ReadOnlySpan{byte}, UnixFileMode)"/> unless the file already holds exactly
+    /// <paramref name="content"/>; returns whether it wrote.</summary>
+    public static bool WriteIfChanged(string path, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length == content.Length && content.SequenceEqual(File.ReadAllBytes(path))) return false;
+        }
+        catch (IOException) { }
+        Write(path, content, mode);
+        return true;
+    }
+
+    public static bool WriteIfChanged(string path, string content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
+        => WriteIfChanged(path, Encoding.UTF8.GetBytes(content), mode);
 }

@@ -20,6 +20,7 @@ public sealed partial class RuntimeService
     private readonly OciRuntimeRegistry _runtimes;
     private readonly ContainerMonitor _monitor;
     private readonly CgroupReader _cgroups = new();
+    private readonly StateDirWatcher _watcher = new();
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, RuntimeRecord> _records = new(StringComparer.Ordinal);
 
@@ -54,11 +55,13 @@ public sealed partial class RuntimeService
 
         string rootfsPath;
         bool overlay = false, mountedNow = false;
+        List<string> lowerDirs = [];
         switch (rootfs)
         {
             case ContainerRootfs.Overlay o:
                 rootfsPath = Path.Combine(containerDir, "rootfs");
                 overlay = true;
+                lowerDirs = [.. o.LowerDirs];
                 mountedNow = MountOverlay(o.LowerDirs, containerDir, rootfsPath);
                 break;
             case ContainerRootfs.Directory d:
@@ -72,7 +75,8 @@ public sealed partial class RuntimeService
         try
         {
             var result = OciSpecBuilder.Build(config, containerDir, rootfsPath, _options);
-            AtomicFile.Write(Path.Combine(containerDir, "config.json"), JsonSerializer.Serialize(result.Spec, OciJsonContext.Default.OciSpec), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // Prepared again before every start: unchanged files are not rewritten (no fsync on the start path).
+            AtomicFile.WriteIfChanged(Path.Combine(containerDir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(result.Spec, OciJsonContext.Default.OciSpec), UnixFileMode.UserRead | UnixFileMode.UserWrite);
             var record = new RuntimeRecord
             {
                 Id = config.Id,
@@ -80,6 +84,7 @@ public sealed partial class RuntimeService
                 Bundle = containerDir,
                 Rootfs = rootfsPath,
                 Overlay = overlay,
+                LowerDirs = lowerDirs,
                 CgroupsPath = result.Spec.Linux.CgroupsPath!,
                 Terminal = config.Terminal,
                 OpenStdin = config.OpenStdin,
@@ -89,7 +94,7 @@ public sealed partial class RuntimeService
                 LogMaxFile = config.LogMaxFile,
                 LoopbackUp = config.NetworkNamespacePath is null && config.NetworkMode != NamespaceMode.Host,
             };
-            SaveRecord(record);
+            SaveRecordIfChanged(record);
             return Task.FromResult(new PreparedContainer(config.Id, containerDir, rootfsPath, result.Warnings));
         }
         catch
@@ -97,6 +102,23 @@ public sealed partial class RuntimeService
             if (mountedNow) Unmount(rootfsPath);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Mounts a prepared container's rootfs again if it is not (a stopped container's is unmounted when it exits),
+    /// for reads of a container that does not run: export, cp, diff, size. Returns the rootfs path.
+    /// </summary>
+    public string EnsureMounted(string id)
+    {
+        var record = Load(id);
+        if (!record.Overlay) return record.Rootfs;
+        if (record.LowerDirs.Count == 0) throw new ConflictException($"container {id}: its filesystem is not mounted (prepared by an older moatd; start it once)");
+        lock (record)
+        {
+            try { MountOverlay(record.LowerDirs, record.Bundle, record.Rootfs); }
+            catch (InvalidArgumentException e) { throw new ConflictException($"container {id}: its filesystem cannot be mounted: {e.Message}", e); }
+        }
+        return record.Rootfs;
     }
 
     private static bool MountOverlay(IReadOnlyList<string> lowerDirs, string containerDir, string target)
@@ -133,20 +155,27 @@ public sealed partial class RuntimeService
     private static string UnescapeMountPath(string s) =>
         s.Contains('\\') ? s.Replace("\\040", " ", StringComparison.Ordinal).Replace("\\011", "\t", StringComparison.Ordinal).Replace("\\012", "\n", StringComparison.Ordinal).Replace("\\134", "\\", StringComparison.Ordinal) : s;
 
-    private static void Unmount(string path)
+    /// <summary>Unmounts everything stacked on <paramref name="path"/>; true once nothing is (umount2 says EINVAL).</summary>
+    private static bool Unmount(string path)
     {
-        for (int i = 0; i < 10 && IsMountPoint(path); i++)
+        // Asking umount2 is one syscall; reading /proc/self/mountinfo costs as much as there are mounts.
+        for (int i = 0; i < 10; i++)
         {
-            try { Mounts.umount2(path, 0); }
-            catch (System.ComponentModel.Win32Exception) { Mounts.umount2(path, Mounts.MNT_DETACH); }
+            try { if (!Mounts.umount2(path, 0)) return true; }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                try { if (!Mounts.umount2(path, Mounts.MNT_DETACH)) return true; }
+                catch (System.ComponentModel.Win32Exception) { return !IsMountPoint(path); }
+            }
         }
+        return !IsMountPoint(path);
     }
 
-    private void SaveRecord(RuntimeRecord record)
+    private void SaveRecordIfChanged(RuntimeRecord record)
     {
         string dir = StateDir(record.Id);
         Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        AtomicFile.Write(Path.Combine(dir, "runtime.json"), JsonSerializer.Serialize(record, OciJsonContext.Default.RuntimeRecord), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        AtomicFile.WriteIfChanged(Path.Combine(dir, "runtime.json"), JsonSerializer.SerializeToUtf8Bytes(record, OciJsonContext.Default.RuntimeRecord), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         _records[record.Id] = record;
     }
 
