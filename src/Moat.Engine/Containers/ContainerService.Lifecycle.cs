@@ -114,7 +114,9 @@ public sealed partial class ContainerService
                 record.State.Status = ContainerStatus.Restarting;
                 record.RestartCount++;
             }
-            Save(record);
+            // An auto-removed container's record is deleted right after: no need to persist "exited" first (after a
+            // crash in between, recovery finds it exited and removes it then).
+            if (restart || !record.HostConfig.AutoRemove) Save(record);
             Publish(record, "die", new() { ["exitCode"] = exit.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             handle.SignalExit(exit);
             // Clean up after the process now, while nobody waits for it, so that rm (and prune) is cheap.

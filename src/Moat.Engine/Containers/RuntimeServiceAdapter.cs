@@ -75,7 +75,8 @@ public sealed class RuntimeServiceAdapter : IContainerRuntime
     {
         try
         {
-            await _runtime.DeleteAsync(id, removeBundle: true, cancellationToken);
+            // The bundle is inside the container's directory, which the store discards next.
+            await _runtime.DeleteAsync(id, removeBundle: false, cancellationToken);
         }
         catch (RuntimeContainerNotFoundException)
         {

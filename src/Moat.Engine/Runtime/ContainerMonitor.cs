@@ -11,6 +11,8 @@ public sealed record MonitorLaunch(
 {
     /// <summary>For an exec: the process.json to run with `runtime exec --detach` instead of create.</summary>
     public string? ExecProcessFile { get; init; }
+    /// <summary>Create and start at once (`runtime run --detach`) instead of `create`.</summary>
+    public bool Run { get; init; }
 }
 
 /// <summary>
@@ -67,6 +69,7 @@ public sealed class ContainerMonitor(string shimPath)
         if (launch.OpenStdin) a.Add("--stdin");
         if (launch.StdinOnce) a.Add("--stdin-once");
         if (launch.LoopbackUp) a.Add("--loopback-up");
+        if (launch.Run && launch.ExecProcessFile is null) a.Add("--run");
         if (launch.ExecProcessFile is not null) { a.Add("--exec-process"); a.Add(launch.ExecProcessFile); a.Add("--hold-output"); }
 
         Process process;
@@ -86,7 +89,7 @@ public sealed class ContainerMonitor(string shimPath)
             if (process.ExitCode != 0)
             {
                 string message = CliOciRuntime.ErrorMessage(error);
-                throw launch.Runtime is CliOciRuntime cli ? cli.Translate(launch.ExecProcessFile is null ? "create" : "exec", message, process.ExitCode) : new OciRuntimeException(message, process.ExitCode);
+                throw launch.Runtime is CliOciRuntime cli ? cli.Translate(launch.ExecProcessFile is not null ? "exec" : launch.Run ? "run" : "create", message, process.ExitCode) : new OciRuntimeException(message, process.ExitCode);
             }
             return int.Parse(output.Trim(), CultureInfo.InvariantCulture);
         }

@@ -16,7 +16,14 @@ public sealed partial class RuntimeService
     /// <see cref="StartAsync"/>, and the attach socket is ready, so an attach made now misses no output (docker run
     /// attaches before it starts). A stopped previous run is cleared first. Returns init's host pid.
     /// </summary>
-    public async Task<int> CreateAsync(string id, CancellationToken cancellationToken)
+    public async Task<int> CreateAsync(string id, CancellationToken cancellationToken) =>
+        (await LaunchAsync(id, run: false, cancellationToken)).Pid;
+
+    /// <summary>
+    /// Under a new monitor, `create` (<paramref name="run"/> false) or `run --detach` (create and start in one runtime
+    /// process); a container that is already created under a live monitor is left for `start`.
+    /// </summary>
+    private async Task<(int Pid, bool Started)> LaunchAsync(string id, bool run, CancellationToken cancellationToken)
     {
         var record = Load(id);
         var runtime = _runtimes.Get(record.Runtime);
@@ -28,15 +35,19 @@ public sealed partial class RuntimeService
             if (state.Status is "running" or "paused" or "pausing")
                 throw new RuntimeStateException($"container {id} is already running");
             if (state.Status == "created" && ContainerMonitor.RunningShimPid(stateDir) is not null)
-                return state.Pid;
+                return (state.Pid, false);
             await runtime.DeleteAsync(id, force: true, cancellationToken);
             await WaitForShimExitAsync(stateDir, TimeSpan.FromSeconds(5), cancellationToken);
         }
         catch (RuntimeContainerNotFoundException) { }
 
-        return await _monitor.LaunchAsync(new MonitorLaunch(
+        // runc brings up a new network namespace's loopback itself (specconv); with other runtimes the monitor
+        // does it between create and start, so the process never sees it down.
+        run &= !record.LoopbackUp || runtime is RuncRuntime;
+        int pid = await _monitor.LaunchAsync(new MonitorLaunch(
             id, record.Bundle, stateDir, runtime, record.LogPath, record.LogMaxSize, record.LogMaxFile,
-            record.Terminal, record.OpenStdin, record.StdinOnce, record.LoopbackUp), cancellationToken);
+            record.Terminal, record.OpenStdin, record.StdinOnce, record.LoopbackUp) { Run = run }, cancellationToken);
+        return (pid, run);
     }
 
     /// <summary>
@@ -47,14 +58,17 @@ public sealed partial class RuntimeService
     {
         var record = Load(id);
         var runtime = _runtimes.Get(record.Runtime);
-        int pid = await CreateAsync(id, cancellationToken);
+        int pid;
         try
         {
-            await runtime.StartAsync(id, CancellationToken.None);
+            // One runtime process (`run --detach`) instead of `create` + `start` unless CreateAsync already created it.
+            (pid, bool started) = await LaunchAsync(id, run: true, cancellationToken);
+            if (!started) await runtime.StartAsync(id, CancellationToken.None);
         }
-        catch
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            try { await runtime.DeleteAsync(id, force: true, CancellationToken.None); } catch (MoatException) { } catch (OciRuntimeException) { }
+            if (runtime.HasState(id))
+                try { await runtime.DeleteAsync(id, force: true, CancellationToken.None); } catch (MoatException) { } catch (OciRuntimeException) { }
             throw;
         }
         return pid;
@@ -195,15 +209,11 @@ public sealed partial class RuntimeService
             catch (RuntimeContainerNotFoundException) { }
         }
         await WaitForShimExitAsync(stateDir, TimeSpan.FromSeconds(10), cancellationToken);
-        bool unmounted = !record.Overlay || Unmount(record.Rootfs);
-        if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);
+        if (record.Overlay && !Unmount(record.Rootfs)) throw new ConflictException($"the rootfs of {id} is still mounted");
+        _trash.Discard(stateDir);
         RemoveExecsOf(id);
         _records.TryRemove(id, out _);
-        if (removeBundle && Directory.Exists(record.Bundle))
-        {
-            if (!unmounted) throw new ConflictException($"the rootfs of {id} is still mounted");
-            Directory.Delete(record.Bundle, recursive: true);
-        }
+        if (removeBundle && Directory.Exists(record.Bundle)) Directory.Delete(record.Bundle, recursive: true);
     }
 
     /// <summary>

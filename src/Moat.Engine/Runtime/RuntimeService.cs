@@ -21,6 +21,7 @@ public sealed partial class RuntimeService
     private readonly ContainerMonitor _monitor;
     private readonly CgroupReader _cgroups = new();
     private readonly StateDirWatcher _watcher = new();
+    private readonly Storage.DirectoryTrash _trash;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, RuntimeRecord> _records = new(StringComparer.Ordinal);
 
@@ -30,6 +31,7 @@ public sealed partial class RuntimeService
         _runtimes = new OciRuntimeRegistry(options);
         _monitor = new ContainerMonitor(options.ShimPath ?? ContainerMonitor.DefaultShimPath());
         _time = time ?? TimeProvider.System;
+        _trash = new Storage.DirectoryTrash(Path.Combine(options.ExecRoot, "moat"));
     }
 
     public OciRuntimeRegistry Runtimes => _runtimes;
