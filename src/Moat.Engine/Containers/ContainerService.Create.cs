@@ -61,9 +61,9 @@ public sealed partial class ContainerService
         File.WriteAllBytes(record.LogPath, []);
         try
         {
+            // Records the rw layer only: until it starts, a created container holds no mount, and removing it is
+            // deleting directories.
             await _runtime.PrepareAsync(BuildSpec(record), cancellationToken);
-            // Until it starts, a created container holds no mount: removing it is deleting directories.
-            await _runtime.ReleaseAsync(id, cancellationToken);
             _store.Add(record);
         }
         catch

@@ -7,7 +7,7 @@ namespace Moat.Engine.Containers;
 /// </summary>
 public interface IContainerRuntime
 {
-    /// <summary>Creates the bundle and rootfs for a new container. Idempotent.</summary>
+    /// <summary>Records a new container and its rw layer (mounted for reads on demand, and by the start). Idempotent.</summary>
     Task PrepareAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken);
 
     /// <summary>Starts (or restarts) the container's process; returns its host pid. Errors carry runc's message (the CLI maps "executable file not found" to 127).</summary>

@@ -20,15 +20,18 @@ public sealed class RuntimeServiceAdapter : IContainerRuntime
 
     private string BundleDir(string id) => Path.Combine(_store.DirectoryOf(id), "bundle");
 
-    public async Task PrepareAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
+    /// <summary>At create: records the container and its rw layer; nothing is mounted until it starts.</summary>
+    public Task PrepareAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
     {
-        await _runtime.PrepareAsync(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), null, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        _runtime.Register(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), null);
+        return Task.CompletedTask;
     }
 
     public async Task<int> StartAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
     {
-        // Prepare again before every start: it re-mounts after a reboot and applies updated resources.
-        await PrepareAsync(spec, cancellationToken);
+        // The bundle is made before every start: it mounts the rootfs and applies updated resources.
+        await _runtime.PrepareAsync(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), null, cancellationToken);
         try
         {
             return await _runtime.StartAsync(spec.Id, cancellationToken);

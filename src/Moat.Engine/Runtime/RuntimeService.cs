@@ -79,23 +79,11 @@ public sealed partial class RuntimeService
             var result = OciSpecBuilder.Build(config, containerDir, rootfsPath, _options);
             // Prepared again before every start: unchanged files are not rewritten (no fsync on the start path).
             AtomicFile.WriteIfChanged(Path.Combine(containerDir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(result.Spec, OciJsonContext.Default.OciSpec), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            var record = new RuntimeRecord
-            {
-                Id = config.Id,
-                Runtime = runtime.Name,
-                Bundle = containerDir,
-                Rootfs = rootfsPath,
-                Overlay = overlay,
-                LowerDirs = lowerDirs,
-                CgroupsPath = result.Spec.Linux.CgroupsPath!,
-                Terminal = config.Terminal,
-                OpenStdin = config.OpenStdin,
-                StdinOnce = config.StdinOnce,
-                LogPath = config.LogPath is null ? Path.Combine(containerDir, config.Id + "-json.log") : config.LogPath.Length == 0 ? null : config.LogPath,
-                LogMaxSize = config.LogMaxSize,
-                LogMaxFile = config.LogMaxFile,
-                LoopbackUp = config.NetworkNamespacePath is null && config.NetworkMode != NamespaceMode.Host,
-            };
+            var record = NewRecord(config, runtime, containerDir);
+            record.Rootfs = rootfsPath;
+            record.Overlay = overlay;
+            record.LowerDirs = lowerDirs;
+            record.CgroupsPath = result.Spec.Linux.CgroupsPath!;
             SaveRecordIfChanged(record);
             return Task.FromResult(new PreparedContainer(config.Id, containerDir, rootfsPath, result.Warnings));
         }
@@ -104,6 +92,60 @@ public sealed partial class RuntimeService
             if (mountedNow) Unmount(rootfsPath);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Records a new container without mounting or building anything (create): its rw layer dirs and runtime.json,
+    /// so that <see cref="EnsureMounted"/> (docker cp/export before the first start) and removal work. The first
+    /// <see cref="PrepareAsync"/> (start) builds the bundle.
+    /// </summary>
+    public void Register(ContainerRuntimeConfig config, ContainerRootfs rootfs, string containerDir, string? runtimeName)
+    {
+        OciSpecBuilder.ValidateId(config.Id);
+        var runtime = _runtimes.Get(runtimeName);
+        containerDir = Path.GetFullPath(containerDir);
+        Directory.CreateDirectory(containerDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var record = NewRecord(config, runtime, containerDir);
+        switch (rootfs)
+        {
+            case ContainerRootfs.Overlay o:
+                ValidateLayers(o.LowerDirs);
+                record.Rootfs = Path.Combine(containerDir, "rootfs");
+                record.Overlay = true;
+                record.LowerDirs = [.. o.LowerDirs];
+                foreach (var dir in new[] { "diff", "work", "rootfs" }) Directory.CreateDirectory(Path.Combine(containerDir, dir));
+                break;
+            case ContainerRootfs.Directory d:
+                record.Rootfs = Path.GetFullPath(d.Path);
+                if (!Directory.Exists(record.Rootfs)) throw new InvalidArgumentException($"rootfs directory does not exist: {record.Rootfs}");
+                break;
+            default:
+                throw new ArgumentException("unknown rootfs kind", nameof(rootfs));
+        }
+        SaveRecordIfChanged(record);
+    }
+
+    private RuntimeRecord NewRecord(ContainerRuntimeConfig config, IOciRuntime runtime, string containerDir) => new()
+    {
+        Id = config.Id,
+        Runtime = runtime.Name,
+        Bundle = containerDir,
+        CgroupsPath = config.CgroupsPath ?? $"{_options.CgroupParent.TrimEnd('/')}/{config.Id}",
+        Terminal = config.Terminal,
+        OpenStdin = config.OpenStdin,
+        StdinOnce = config.StdinOnce,
+        LogPath = config.LogPath is null ? Path.Combine(containerDir, config.Id + "-json.log") : config.LogPath.Length == 0 ? null : config.LogPath,
+        LogMaxSize = config.LogMaxSize,
+        LogMaxFile = config.LogMaxFile,
+        LoopbackUp = config.NetworkNamespacePath is null && config.NetworkMode != NamespaceMode.Host,
+    };
+
+    private static void ValidateLayers(IReadOnlyList<string> lowerDirs)
+    {
+        if (lowerDirs.Count == 0) throw new InvalidArgumentException("an overlay rootfs needs at least one layer");
+        foreach (var l in lowerDirs)
+            if (!Path.IsPathFullyQualified(l) || l.Contains(':') || l.Contains(',') || !Directory.Exists(l))
+                throw new InvalidArgumentException($"invalid layer directory: {l}");
     }
 
     /// <summary>
@@ -125,15 +167,12 @@ public sealed partial class RuntimeService
 
     private static bool MountOverlay(IReadOnlyList<string> lowerDirs, string containerDir, string target)
     {
-        if (lowerDirs.Count == 0) throw new InvalidArgumentException("an overlay rootfs needs at least one layer");
         string upper = Path.Combine(containerDir, "diff"), work = Path.Combine(containerDir, "work");
         Directory.CreateDirectory(upper);
         Directory.CreateDirectory(work);
         Directory.CreateDirectory(target);
         if (IsMountPoint(target)) return false;
-        foreach (var l in lowerDirs)
-            if (!Path.IsPathFullyQualified(l) || l.Contains(':') || l.Contains(',') || !Directory.Exists(l))
-                throw new InvalidArgumentException($"invalid layer directory: {l}");
+        ValidateLayers(lowerDirs);
         string data = $"lowerdir={string.Join(':', lowerDirs)},upperdir={upper},workdir={work}";
         if (File.Exists("/sys/module/overlay/parameters/index")) data += ",index=off";
         if (data.Length >= 4000) throw new UnsupportedException($"too many layers ({lowerDirs.Count}) for one overlay mount");
