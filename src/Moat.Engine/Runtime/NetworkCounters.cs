@@ -16,8 +16,9 @@ public sealed record NetworkCounters(
         if (pid <= 0) return [];
         try
         {
-            string ns = File.ResolveLinkTarget($"/proc/{pid}/ns/net", returnFinalTarget: false)?.ToString() ?? "";
-            string own = File.ResolveLinkTarget("/proc/self/ns/net", returnFinalTarget: false)?.ToString() ?? "";
+            // The links read "net:[<inode>]": the same text means the same namespace.
+            string ns = new FileInfo($"/proc/{pid}/ns/net").LinkTarget ?? "";
+            string own = new FileInfo("/proc/self/ns/net").LinkTarget ?? "";
             if (ns.Length == 0 || ns == own) return [];
             return Parse(File.ReadAllText($"/proc/{pid}/net/dev"));
         }
