@@ -288,13 +288,13 @@ public sealed class DaemonConfigLoaderTests : IDisposable
     [Fact]
     public void Load_InitAndInitPath_FromFileAndFlags()
     {
-        var defaults = _dir.Load(null);
+        var defaults = _dir.LoadArgs();
         Assert.False(defaults.Init);
         Assert.Null(defaults.InitPath);
         var file = _dir.Load("{\"init\": true, \"init-path\": \"/usr/bin/tini-static\"}");
         Assert.True(file.Init);
         Assert.Equal("/usr/bin/tini-static", file.InitPath);
-        var flags = _dir.Load(null, "--init", "--init-path", "/opt/docker-init");
+        var flags = _dir.LoadArgs("--init", "--init-path", "/opt/docker-init");
         Assert.True(flags.Init);
         Assert.Equal("/opt/docker-init", flags.InitPath);
     }
