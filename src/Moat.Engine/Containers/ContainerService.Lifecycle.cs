@@ -117,10 +117,11 @@ public sealed partial class ContainerService
             // An auto-removed container's record is deleted right after: no need to persist "exited" first (after a
             // crash in between, recovery finds it exited and removes it then).
             if (restart || !record.HostConfig.AutoRemove) Save(record);
+            // Clean up after the process now, so that rm (and prune) is cheap; before waiters wake, so that what they
+            // do next (export, start, rm) finds it done.
+            if (!restart) await ReleaseQuietlyAsync(record.Id);
             Publish(record, "die", new() { ["exitCode"] = exit.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             handle.SignalExit(exit);
-            // Clean up after the process now, while nobody waits for it, so that rm (and prune) is cheap.
-            if (!restart) await ReleaseQuietlyAsync(record.Id);
         }
         finally
         {

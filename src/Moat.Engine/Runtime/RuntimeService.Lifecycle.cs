@@ -231,7 +231,8 @@ public sealed partial class RuntimeService
         // sockets and exits: nothing it does conflicts with what follows.)
         if (ContainerMonitor.ReadExit(stateDir) is null && ContainerMonitor.RunningShimPid(stateDir) is not null) return;
         await runtime.ReleaseStoppedAsync(id, cancellationToken);
-        if (record.Overlay) Unmount(record.Rootfs);
+        // Someone reading the filesystem (export) keeps it: removal or the next start deals with it then.
+        if (record.Overlay) Unmount(record.Rootfs, detachWhenBusy: false);
     }
 
     private async Task WaitForShimExitAsync(string stateDir, TimeSpan timeout, CancellationToken cancellationToken)

@@ -196,8 +196,11 @@ public sealed partial class RuntimeService
     private static string UnescapeMountPath(string s) =>
         s.Contains('\\') ? s.Replace("\\040", " ", StringComparison.Ordinal).Replace("\\011", "\t", StringComparison.Ordinal).Replace("\\012", "\n", StringComparison.Ordinal).Replace("\\134", "\\", StringComparison.Ordinal) : s;
 
-    /// <summary>Unmounts everything stacked on <paramref name="path"/>; true once nothing is (umount2 says EINVAL).</summary>
-    private static bool Unmount(string path)
+    /// <summary>
+    /// Unmounts everything stacked on <paramref name="path"/>; true once nothing is (umount2 says EINVAL). A busy mount
+    /// is detached (MNT_DETACH) when <paramref name="detachWhenBusy"/>, else left mounted.
+    /// </summary>
+    private static bool Unmount(string path, bool detachWhenBusy = true)
     {
         // Asking umount2 is one syscall; reading /proc/self/mountinfo costs as much as there are mounts.
         for (int i = 0; i < 10; i++)
@@ -205,6 +208,7 @@ public sealed partial class RuntimeService
             try { if (!Mounts.umount2(path, 0)) return true; }
             catch (System.ComponentModel.Win32Exception)
             {
+                if (!detachWhenBusy) return false;
                 try { if (!Mounts.umount2(path, Mounts.MNT_DETACH)) return true; }
                 catch (System.ComponentModel.Win32Exception) { return !IsMountPoint(path); }
             }
