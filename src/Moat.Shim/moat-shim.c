@@ -13,6 +13,8 @@
  * Protocol with the launcher: on success the launcher prints the init pid on stdout and exits 0; on failure it
  * prints the runtime's error text on stderr and exits 1.
  *
+ * With --run it runs `<runtime> run --detach` (create and start at once) instead of create.
+ *
  * With --exec-process FILE it runs `<runtime> exec --detach --process FILE` instead of create: an extra process in
  * a running container with the same stdio, attach and exit handling (no log: Docker does not log exec output);
  * --hold-output keeps its output until the first client attaches.
@@ -56,7 +58,7 @@ static const char *runtime_args[MAX_RUNTIME_ARGS];
 static int n_runtime_args;
 static long long opt_log_max_size;
 static int opt_log_max_file = 1;
-static int opt_terminal, opt_stdin, opt_stdin_once, opt_loopback_up, opt_hold_output;
+static int opt_terminal, opt_stdin, opt_stdin_once, opt_loopback_up, opt_hold_output, opt_run;
 static const char *opt_exec_process;
 
 static void die(const char *fmt, ...)
@@ -94,17 +96,14 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-/*
- * Write to path.tmp, fsync, rename: readers see all or nothing. An exec's files skip the fsync (~6 ms each on
- * the exec's critical path): exec instances live in moatd's memory only, a crash loses them anyway.
- */
-static int write_atomic(const char *path, const char *content)
+/* Write to path.tmp, fsync (when durable), rename: readers see all or nothing. */
+static int write_file(const char *path, const char *content, int durable)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return -1;
-    if (write_all(fd, content, strlen(content)) < 0 || (!opt_exec_process && fsync(fd) < 0)) {
+    if (write_all(fd, content, strlen(content)) < 0 || (durable && fsync(fd) < 0)) {
         close(fd);
         return -1;
     }
@@ -518,7 +517,7 @@ static void remove_console(void)
 static void usage(void)
 {
     die("usage: moat-shim --id ID --bundle DIR --state-dir DIR --runtime PATH [--runtime-arg ARG]... "
-        "[--log-path FILE] [--log-max-size BYTES] [--log-max-file N] [--terminal] [--stdin] [--stdin-once] [--loopback-up] [--exec-process FILE [--hold-output]]");
+        "[--log-path FILE] [--log-max-size BYTES] [--log-max-file N] [--terminal] [--stdin] [--stdin-once] [--loopback-up] [--run] [--exec-process FILE [--hold-output]]");
 }
 
 static void parse_args(int argc, char **argv)
@@ -539,6 +538,7 @@ static void parse_args(int argc, char **argv)
         else if (!strcmp(a, "--stdin")) opt_stdin = 1;
         else if (!strcmp(a, "--stdin-once")) opt_stdin_once = 1;
         else if (!strcmp(a, "--loopback-up")) opt_loopback_up = 1;
+        else if (!strcmp(a, "--run")) opt_run = 1;
         else if (!strcmp(a, "--exec-process")) { VALUE(); opt_exec_process = v; }
         else if (!strcmp(a, "--hold-output")) opt_hold_output = 1;
         else usage();
@@ -613,7 +613,7 @@ int main(int argc, char **argv)
     dup2(shimlog >= 0 ? shimlog : devnull, 2);
     char pidtext[32];
     snprintf(pidtext, sizeof pidtext, "%d\n", getpid());
-    write_atomic("shim.pid", pidtext);
+    write_file("shim.pid", pidtext, 0); /* only meaningful while this process lives: no fsync */
     unlink("exit");
 
     sigset_t mask;
@@ -668,6 +668,12 @@ int main(int argc, char **argv)
             args[n++] = "--detach";
             args[n++] = "--process";
             args[n++] = opt_exec_process;
+        } else if (opt_run) {
+            /* Create and start in one runtime process (docker start without an attach-before-start). */
+            args[n++] = "run";
+            args[n++] = "--detach";
+            args[n++] = "--bundle";
+            args[n++] = opt_bundle;
         } else {
             args[n++] = "create";
             args[n++] = "--bundle";
@@ -897,7 +903,9 @@ int main(int argc, char **argv)
     char ts[64], exitjson[256];
     format_time(ts, sizeof ts);
     snprintf(exitjson, sizeof exitjson, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\"}\n", exit_code, exit_signal, ts);
-    if (write_atomic("exit", exitjson) < 0) logmsg("write exit: %s", strerror(errno));
+    /* Atomic, not fsynced: moatd crashing loses nothing (the page cache stays); after a power loss the container is
+     * gone anyway and recovery reports 255. An fsync here would delay every `docker run` by a disk flush. */
+    if (write_file("exit", exitjson, 0) < 0) logmsg("write exit: %s", strerror(errno));
     /* Queued output still goes out (bounded wait), then the clients see EOF. */
     for (int i = n_clients - 1; i >= 0; i--) {
         struct client *c = &clients[i];

@@ -11,6 +11,8 @@ internal sealed class ContainersInfoContributor(ContainerService containers) : I
     {
         var all = containers.List(new ContainerListOptions { All = true });
         info.Containers = all.Count;
+        info.InitBinary = containers.Init.Name;
+        info.InitCommit.ID = containers.Init.Commit;
         foreach (var c in all)
         {
             switch (c.State.Status)

@@ -23,6 +23,8 @@ internal static class DaemonFlags
         new("help", 'h', FlagKind.Bool, "Print usage"),
         new("host", 'H', FlagKind.List, "Daemon socket(s) to connect to") { ConfigKey = "hosts" },
         new("icc", '\0', FlagKind.Bool, "Enable inter-container communication for the default bridge network") { ConfigKey = "icc", DefaultText = "true" },
+        new("init", '\0', FlagKind.Bool, "Run an init in the container to forward signals and reap processes") { ConfigKey = "init" },
+        new("init-path", '\0', FlagKind.String, "Path to the docker-init binary") { ConfigKey = "init-path" },
         new("insecure-registry", '\0', FlagKind.List, "Enable insecure registry communication") { ConfigKey = "insecure-registries" },
         new("label", '\0', FlagKind.List, "Set key=value labels to the daemon") { ConfigKey = "labels" },
         new("live-restore", '\0', FlagKind.Bool, "Enable live restore of docker when containers are still running") { ConfigKey = "live-restore" },

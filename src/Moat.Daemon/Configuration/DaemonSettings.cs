@@ -70,6 +70,10 @@ public sealed record DaemonSettings
     public bool NoNewPrivileges { get; init; }
     public string? UsernsRemap { get; init; }
     public bool Icc { get; init; } = true;
+    /// <summary>"init": run docker-init as PID 1 of containers that do not say (--init).</summary>
+    public bool Init { get; init; }
+    /// <summary>"init-path": the docker-init binary; null = docker-init in PATH, else Debian's tini-static.</summary>
+    public string? InitPath { get; init; }
 
     /// <summary>"builtin" (default), "unconfined", or a path to a profile that exists.</summary>
     public string SeccompProfile { get; init; } = "builtin";

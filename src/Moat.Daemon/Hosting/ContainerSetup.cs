@@ -14,6 +14,8 @@ internal static class ContainerSetup
         LiveRestore = settings.LiveRestore,
         LogDriver = settings.LogDriver,
         LogOpts = settings.LogOpts,
+        Init = settings.Init,
+        InitPath = settings.InitPath,
     };
 
     public static RuntimeOptions Runtime(DaemonSettings settings) => new()

@@ -10,4 +10,8 @@ public sealed record ContainerOptions
     public IReadOnlyDictionary<string, string> LogOpts { get; init; } = new Dictionary<string, string>();
     /// <summary>daemon.json no-new-privileges; Moat turns it on for every container unless the request says otherwise.</summary>
     public bool NoNewPrivileges { get; init; } = true;
+    /// <summary>daemon.json "init": containers that do not set HostConfig.Init get docker-init as PID 1.</summary>
+    public bool Init { get; init; }
+    /// <summary>daemon.json "init-path"; null = <see cref="InitBinary.DefaultName"/> in PATH, then Debian's /usr/bin/tini-static.</summary>
+    public string? InitPath { get; init; }
 }

@@ -37,7 +37,6 @@ public sealed partial class ContainerService
 
         if (string.IsNullOrEmpty(host.NetworkMode)) host.NetworkMode = "default";
         if (host.NetworkMode is "default" or "bridge") warnings.Add(DefaultNetworkWarning);
-        if (host.Init == true) warnings.Add("moatd does not provide an init process yet: --init is ignored");
         if (string.IsNullOrEmpty(host.RestartPolicy.Name)) host.RestartPolicy.Name = "no";
         if (string.IsNullOrEmpty(host.LogConfig.Type)) host.LogConfig.Type = _options.LogDriver;
         if (host.ShmSize == 0) host.ShmSize = 64 * 1024 * 1024;
@@ -62,6 +61,8 @@ public sealed partial class ContainerService
         File.WriteAllBytes(record.LogPath, []);
         try
         {
+            // Records the rw layer only: until it starts, a created container holds no mount, and removing it is
+            // deleting directories.
             await _runtime.PrepareAsync(BuildSpec(record), cancellationToken);
             _store.Add(record);
         }
@@ -346,7 +347,7 @@ public sealed partial class ContainerService
             PidsLimit = host.PidsLimit,
             Ulimits = (host.Ulimits ?? []).Select(u => new RuntimeUlimit(u.Name, u.Soft, u.Hard)).ToList(),
             Mounts = mounts,
-            Init = host.Init == true,
+            InitPath = host.Init ?? _options.Init ? _init.Require() : null,
             ShmSize = host.ShmSize > 0 ? host.ShmSize : 64 * 1024 * 1024,
             NetworkMode = host.NetworkMode is "none" or "host" ? host.NetworkMode : "default",
             // --log-driver none: nothing is written (an empty path tells the runtime so).

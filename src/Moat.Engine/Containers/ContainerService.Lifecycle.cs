@@ -114,7 +114,12 @@ public sealed partial class ContainerService
                 record.State.Status = ContainerStatus.Restarting;
                 record.RestartCount++;
             }
-            Save(record);
+            // An auto-removed container's record is deleted right after: no need to persist "exited" first (after a
+            // crash in between, recovery finds it exited and removes it then).
+            if (restart || !record.HostConfig.AutoRemove) Save(record);
+            // Clean up after the process now, so that rm (and prune) is cheap; before waiters wake, so that what they
+            // do next (export, start, rm) finds it done.
+            if (!restart) await ReleaseQuietlyAsync(record.Id);
             Publish(record, "die", new() { ["exitCode"] = exit.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             handle.SignalExit(exit);
         }
@@ -252,6 +257,12 @@ public sealed partial class ContainerService
     {
         try { await _runtime.KillAsync(id, signal, CancellationToken.None); }
         catch (Exception e) when (e is not OperationCanceledException) { Log.KillFailed(_logger, id, e); }
+    }
+
+    private async Task ReleaseQuietlyAsync(string id)
+    {
+        try { await _runtime.ReleaseAsync(id, CancellationToken.None); }
+        catch (Exception e) when (e is not OperationCanceledException) { Log.ReleaseFailed(_logger, id, e); }
     }
 
     private async Task ResumeQuietlyAsync(string id)

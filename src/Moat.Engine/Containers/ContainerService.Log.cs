@@ -23,5 +23,8 @@ public sealed partial class ContainerService
 
         [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "recovering container {Id} failed")]
         public static partial void RecoverFailed(ILogger logger, string id, Exception e);
+
+        [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "cleaning up after container {Id} exited failed")]
+        public static partial void ReleaseFailed(ILogger logger, string id, Exception e);
     }
 }

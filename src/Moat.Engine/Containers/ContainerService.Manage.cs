@@ -25,7 +25,7 @@ public sealed partial class ContainerService
         }
     }
 
-    /// <summary>docker update: resources (applied at the next start) and the restart policy.</summary>
+    /// <summary>docker update: resources (applied at once to a running container, through the runtime) and the restart policy.</summary>
     public async Task<List<string>> UpdateAsync(string idOrName, ContainerUpdateRequest update, CancellationToken cancellationToken)
     {
         var record = _store.Get(idOrName);
@@ -35,20 +35,24 @@ public sealed partial class ContainerService
         try
         {
             var host = record.HostConfig;
-            if (update.Memory is { } memory)
+            var before = (host.Memory, host.MemorySwap, host.NanoCpus, host.CpuShares, host.PidsLimit);
+            // As dockerd (container.UpdateContainer): the CLI sends every field, and a zero means "not given".
+            if (update.Memory is { } memory and not 0)
             {
                 if (memory is > 0 and < 6 * 1024 * 1024) throw new InvalidArgumentException("Minimum memory limit allowed is 6MB");
+                if (host.MemorySwap > 0 && memory > host.MemorySwap && update.MemorySwap is null or 0)
+                    throw new ConflictException("Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time");
                 host.Memory = memory;
             }
-            if (update.MemorySwap is { } swap) host.MemorySwap = swap;
-            if (update.NanoCpus is { } nano)
+            if (update.MemorySwap is { } swap and not 0) host.MemorySwap = swap;
+            if (update.NanoCpus is { } nano and not 0)
             {
                 int cpus = Environment.ProcessorCount;
                 if (nano < 0 || nano > cpus * 1_000_000_000L)
                     throw new InvalidArgumentException($"Range of CPUs is from 0.01 to {cpus}.00, as there are only {cpus} CPUs available");
                 host.NanoCpus = nano;
             }
-            if (update.CpuShares is { } shares) host.CpuShares = shares;
+            if (update.CpuShares is { } shares and not 0) host.CpuShares = shares;
             if (update.PidsLimit is { } pids) host.PidsLimit = pids;
             if (update.RestartPolicy is { } policy && policy.Name.Length > 0)
             {
@@ -58,8 +62,18 @@ public sealed partial class ContainerService
                 ValidateHostConfig(probe, warnings);
                 host.RestartPolicy = policy;
             }
-            if (IsActive(record.State.Status) && (update.Memory is not null || update.NanoCpus is not null || update.CpuShares is not null || update.PidsLimit is not null))
-                warnings.Add("resource limits take effect at the container's next start");
+            if (IsActive(record.State.Status) && before != (host.Memory, host.MemorySwap, host.NanoCpus, host.CpuShares, host.PidsLimit))
+            {
+                try
+                {
+                    await _runtime.UpdateAsync(BuildSpec(record), cancellationToken);
+                }
+                catch
+                {
+                    (host.Memory, host.MemorySwap, host.NanoCpus, host.CpuShares, host.PidsLimit) = before;
+                    throw;
+                }
+            }
             Save(record);
             Publish(record, "update");
         }
@@ -160,11 +174,22 @@ public sealed partial class ContainerService
     /// <summary>Bytes in the container's writable layer (its bundle's upper dir).</summary>
     public long SizeRw(ContainerRecord record) => Volumes.VolumeService.DirectorySize(System.IO.Path.Combine(_store.DirectoryOf(record.Id), "bundle", "diff"));
 
+    /// <summary>The container's filesystem for reads (export), mounted again if the container is stopped.</summary>
     public string RootfsFor(string idOrName)
     {
         var record = _store.Get(idOrName);
-        return _runtime.RootfsPath(record.Id) is { } path && Directory.Exists(path)
-            ? path
-            : throw new ConflictException($"container {record.Id}: its filesystem is not available for export");
+        var handle = Handle(record.Id);
+        // Not while an exit is being cleaned up (which unmounts); once mounted, a later clean-up leaves a busy mount alone.
+        handle.Lock.Wait();
+        try
+        {
+            return _runtime.RootfsPath(record.Id) is { } path && Directory.Exists(path)
+                ? path
+                : throw new ConflictException($"container {record.Id}: its filesystem is not available for export");
+        }
+        finally
+        {
+            handle.Lock.Release();
+        }
     }
 }

@@ -21,6 +21,7 @@ public sealed partial class ContainerService : IVolumeUsage, IDisposable
     private readonly ILogger<ContainerService> _logger;
     private readonly ConcurrentDictionary<string, ContainerHandle> _handles = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly InitBinary _init;
 
     public ContainerService(ContainerStore store, IImageResolver images, IContainerRuntime runtime, VolumeService volumes,
         EventBus events, TimeProvider time, ContainerOptions options, ILogger<ContainerService> logger)
@@ -33,11 +34,14 @@ public sealed partial class ContainerService : IVolumeUsage, IDisposable
         _time = time;
         _options = options;
         _logger = logger;
+        _init = new InitBinary(options.InitPath);
         volumes.Usage = this;
     }
 
     public ContainerStore Store => _store;
     public ContainerOptions Options => _options;
+    /// <summary>docker-init, for --init and docker info.</summary>
+    public InitBinary Init => _init;
 
     public ContainerRecord Get(string idOrName, string? owner = null) => _store.Get(idOrName, owner);
 

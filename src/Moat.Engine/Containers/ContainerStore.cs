@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Moat.Engine.Storage;
 
 namespace Moat.Engine.Containers;
 
@@ -13,12 +14,14 @@ public sealed class ContainerStore
     private readonly Dictionary<string, ContainerRecord> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _idByName = new(StringComparer.Ordinal);
     private readonly ILogger<ContainerStore> _logger;
+    private readonly DirectoryTrash _trash;
 
     public ContainerStore(ContainerOptions options, ILogger<ContainerStore> logger)
     {
         Root = System.IO.Path.Combine(options.DataRoot, "containers");
         _logger = logger;
         Directory.CreateDirectory(Root);
+        _trash = new DirectoryTrash(Root);
         Load();
     }
 
@@ -129,7 +132,10 @@ public sealed class ContainerStore
         AtomicFile.Write(System.IO.Path.Combine(DirectoryOf(record.Id), "config.v2.json"), bytes);
     }
 
-    /// <summary>Forgets the container and deletes its directory (state, logs).</summary>
+    /// <summary>Directories of removed containers not deleted yet (they are deleted in the background).</summary>
+    public int PendingDeletes => _trash.Pending;
+
+    /// <summary>Forgets the container and deletes its directory (state, logs, rw layer): moved aside at once, deleted in the background.</summary>
     public void Remove(ContainerRecord record)
     {
         lock (_gate)
@@ -137,7 +143,6 @@ public sealed class ContainerStore
             _byId.Remove(record.Id);
             if (_idByName.TryGetValue(record.Name, out var id) && id == record.Id) _idByName.Remove(record.Name);
         }
-        try { Directory.Delete(DirectoryOf(record.Id), recursive: true); }
-        catch (DirectoryNotFoundException) { }
+        _trash.Discard(DirectoryOf(record.Id));
     }
 }

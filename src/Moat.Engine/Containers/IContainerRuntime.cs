@@ -7,7 +7,7 @@ namespace Moat.Engine.Containers;
 /// </summary>
 public interface IContainerRuntime
 {
-    /// <summary>Creates the bundle and rootfs for a new container. Idempotent.</summary>
+    /// <summary>Records a new container and its rw layer (mounted for reads on demand, and by the start). Idempotent.</summary>
     Task PrepareAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken);
 
     /// <summary>Starts (or restarts) the container's process; returns its host pid. Errors carry runc's message (the CLI maps "executable file not found" to 127).</summary>
@@ -17,8 +17,16 @@ public interface IContainerRuntime
     Task<RuntimeExit> WaitAsync(string id, CancellationToken cancellationToken);
 
     Task KillAsync(string id, int signal, CancellationToken cancellationToken);
+    /// <summary>Applies the spec's resource limits (memory, CPU, pids) to the running container (docker update).</summary>
+    Task UpdateAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken);
     Task PauseAsync(string id, CancellationToken cancellationToken);
     Task ResumeAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The container's process has exited (or it was only created): drop its runtime state and unmount its rootfs
+    /// now, so that removing it later costs only deleting directories. Not for a container that runs.
+    /// </summary>
+    Task ReleaseAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Removes everything the runtime holds for the container (process state, bundle, rw layer).</summary>
     Task DeleteAsync(string id, CancellationToken cancellationToken);
@@ -29,7 +37,7 @@ public interface IContainerRuntime
     Task<RuntimeStats> StatsAsync(string id, CancellationToken cancellationToken);
     Task<IReadOnlyList<int>> PidsAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>The container's merged root filesystem while it is prepared (for export and size).</summary>
+    /// <summary>The container's merged root filesystem (for export, cp and size), mounted again if it was released.</summary>
     string? RootfsPath(string id);
 }
 
@@ -41,7 +49,30 @@ public sealed record RuntimeStatus(RuntimeState State, int Pid = 0, RuntimeExit?
 
 public sealed record RuntimeStats(
     ulong CpuUsageNanos, ulong SystemCpuNanos, int OnlineCpus,
-    ulong MemoryUsage, ulong MemoryLimit, ulong PidsCurrent, ulong PidsLimit);
+    ulong MemoryUsage, ulong MemoryLimit, ulong PidsCurrent, ulong PidsLimit)
+{
+    public ulong CpuUserNanos { get; init; }
+    public ulong CpuKernelNanos { get; init; }
+    public IReadOnlyList<ulong> PerCpuNanos { get; init; } = [];
+    public ulong ThrottlingPeriods { get; init; }
+    public ulong ThrottledPeriods { get; init; }
+    public ulong ThrottledTimeNanos { get; init; }
+    public ulong MemoryMaxUsage { get; init; }
+    public ulong MemoryFailcnt { get; init; }
+    /// <summary>memory.stat as the cgroup reports it (v1: cache, total_inactive_file…; v2: anon, inactive_file…).</summary>
+    public IReadOnlyDictionary<string, ulong> MemoryStat { get; init; } = new Dictionary<string, ulong>();
+    /// <summary>Bytes and operations per device and op ("read", "write", …).</summary>
+    public IReadOnlyList<RuntimeBlkio> IoServiceBytes { get; init; } = [];
+    public IReadOnlyList<RuntimeBlkio> IoServiced { get; init; } = [];
+    /// <summary>The container's network interfaces (loopback excluded).</summary>
+    public IReadOnlyList<RuntimeNetwork> Networks { get; init; } = [];
+}
+
+public sealed record RuntimeBlkio(long Major, long Minor, string Op, ulong Value);
+
+public sealed record RuntimeNetwork(
+    string Interface, ulong RxBytes, ulong RxPackets, ulong RxErrors, ulong RxDropped,
+    ulong TxBytes, ulong TxPackets, ulong TxErrors, ulong TxDropped);
 
 /// <summary>Everything the runtime needs to build an OCI spec and a rootfs.</summary>
 public sealed record RuntimeContainerSpec
@@ -72,7 +103,8 @@ public sealed record RuntimeContainerSpec
     public long? PidsLimit { get; init; }
     public IReadOnlyList<RuntimeUlimit> Ulimits { get; init; } = [];
     public IReadOnlyList<RuntimeMount> Mounts { get; init; } = [];
-    public bool Init { get; init; }
+    /// <summary>Host path of docker-init when the container runs it as PID 1 (--init); null otherwise.</summary>
+    public string? InitPath { get; init; }
     public long ShmSize { get; init; } = 64 * 1024 * 1024;
     /// <summary>"none", "host" or "default" (own network namespace with loopback only).</summary>
     public string NetworkMode { get; init; } = "default";
@@ -95,8 +127,10 @@ public sealed class NoContainerRuntime : IContainerRuntime
     public Task<int> StartAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken) => throw Missing();
     public Task<RuntimeExit> WaitAsync(string id, CancellationToken cancellationToken) => throw Missing();
     public Task KillAsync(string id, int signal, CancellationToken cancellationToken) => throw Missing();
+    public Task UpdateAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken) => throw Missing();
     public Task PauseAsync(string id, CancellationToken cancellationToken) => throw Missing();
     public Task ResumeAsync(string id, CancellationToken cancellationToken) => throw Missing();
+    public Task ReleaseAsync(string id, CancellationToken cancellationToken) => Task.CompletedTask;
     public Task DeleteAsync(string id, CancellationToken cancellationToken) => Task.CompletedTask;
     public Task<RuntimeStatus> RecoverAsync(string id, CancellationToken cancellationToken) => Task.FromResult(new RuntimeStatus(RuntimeState.Unknown));
     public Task<RuntimeStats> StatsAsync(string id, CancellationToken cancellationToken) => throw Missing();

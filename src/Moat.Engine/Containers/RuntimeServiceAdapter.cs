@@ -20,15 +20,18 @@ public sealed class RuntimeServiceAdapter : IContainerRuntime
 
     private string BundleDir(string id) => Path.Combine(_store.DirectoryOf(id), "bundle");
 
-    public async Task PrepareAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
+    /// <summary>At create: records the container and its rw layer; nothing is mounted until it starts.</summary>
+    public Task PrepareAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
     {
-        await _runtime.PrepareAsync(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), null, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        _runtime.Register(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), null);
+        return Task.CompletedTask;
     }
 
     public async Task<int> StartAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
     {
-        // Prepare again before every start: it re-mounts after a reboot and applies updated resources.
-        await PrepareAsync(spec, cancellationToken);
+        // The bundle is made before every start: it mounts the rootfs and applies updated resources.
+        await _runtime.PrepareAsync(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), null, cancellationToken);
         try
         {
             return await _runtime.StartAsync(spec.Id, cancellationToken);
@@ -49,15 +52,34 @@ public sealed class RuntimeServiceAdapter : IContainerRuntime
 
     public Task KillAsync(string id, int signal, CancellationToken cancellationToken) => _runtime.KillAsync(id, signal, cancellationToken);
 
+    public async Task UpdateAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _runtime.UpdateAsync(spec.Id, OciSpecBuilder.ResourceLimits(Map(spec)), cancellationToken);
+        }
+        catch (OciRuntimeException e)
+        {
+            throw new Errors.InvalidArgumentException($"Cannot update container {spec.Id}: {Trim(e.Message)}", e);
+        }
+    }
+
     public Task PauseAsync(string id, CancellationToken cancellationToken) => _runtime.PauseAsync(id, cancellationToken);
 
     public Task ResumeAsync(string id, CancellationToken cancellationToken) => _runtime.ResumeAsync(id, cancellationToken);
+
+    public async Task ReleaseAsync(string id, CancellationToken cancellationToken)
+    {
+        try { await _runtime.ReleaseAsync(id, cancellationToken); }
+        catch (RuntimeContainerNotFoundException) { }
+    }
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
-            await _runtime.DeleteAsync(id, removeBundle: true, cancellationToken);
+            // The bundle is inside the container's directory, which the store discards next.
+            await _runtime.DeleteAsync(id, removeBundle: false, cancellationToken);
         }
         catch (RuntimeContainerNotFoundException)
         {
@@ -88,8 +110,36 @@ public sealed class RuntimeServiceAdapter : IContainerRuntime
     public Task<RuntimeStats> StatsAsync(string id, CancellationToken cancellationToken)
     {
         var s = _runtime.Stats(id);
-        return Task.FromResult(new RuntimeStats(s.CpuTotalNs, s.SystemCpuNs, (int)s.OnlineCpus, s.MemoryUsage, s.MemoryLimit, s.PidsCurrent, s.PidsLimit ?? 0));
+        // As dockerd: a container without a memory limit shows the host's memory as its limit.
+        ulong limit = HostMemory.Value > 0 ? Math.Min(s.MemoryLimit, HostMemory.Value) : s.MemoryLimit;
+        return Task.FromResult(new RuntimeStats(s.CpuTotalNs, s.SystemCpuNs, (int)s.OnlineCpus, s.MemoryUsage, limit, s.PidsCurrent, s.PidsLimit ?? 0)
+        {
+            CpuUserNanos = s.CpuUserNs,
+            CpuKernelNanos = s.CpuKernelNs,
+            PerCpuNanos = s.PerCpuNs,
+            ThrottlingPeriods = s.ThrottlingPeriods,
+            ThrottledPeriods = s.ThrottledPeriods,
+            ThrottledTimeNanos = s.ThrottledTimeNs,
+            MemoryMaxUsage = s.MemoryMaxUsage,
+            MemoryFailcnt = s.MemoryFailcnt,
+            MemoryStat = s.MemoryStat,
+            IoServiceBytes = s.IoServiceBytes.Select(b => new RuntimeBlkio(b.Major, b.Minor, b.Op, b.Value)).ToList(),
+            IoServiced = s.IoServiced.Select(b => new RuntimeBlkio(b.Major, b.Minor, b.Op, b.Value)).ToList(),
+            Networks = s.Networks.Select(n => new RuntimeNetwork(n.Interface, n.RxBytes, n.RxPackets, n.RxErrors, n.RxDropped, n.TxBytes, n.TxPackets, n.TxErrors, n.TxDropped)).ToList(),
+        });
     }
+
+    private static readonly Lazy<ulong> HostMemory = new(() =>
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/meminfo"))
+                if (line.StartsWith("MemTotal:", StringComparison.Ordinal))
+                    return ulong.Parse(line["MemTotal:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException) { }
+        return 0;
+    });
 
     public async Task<IReadOnlyList<int>> PidsAsync(string id, CancellationToken cancellationToken)
     {
@@ -97,7 +147,11 @@ public sealed class RuntimeServiceAdapter : IContainerRuntime
         return processes.Select(p => p.Pid).ToList();
     }
 
-    public string? RootfsPath(string id) => Path.Combine(BundleDir(id), "rootfs");
+    public string? RootfsPath(string id)
+    {
+        try { return _runtime.EnsureMounted(id); }
+        catch (RuntimeContainerNotFoundException) { return null; }
+    }
 
     private static ContainerRuntimeConfig Map(RuntimeContainerSpec spec)
     {
@@ -116,12 +170,19 @@ public sealed class RuntimeServiceAdapter : IContainerRuntime
             "unconfined" => (SeccompMode.Unconfined, null),
             var profile => (SeccompMode.Custom, profile),
         };
+        var args = spec.Args;
+        if (spec.InitPath is not null)
+        {
+            // As dockerd: docker-init read-only at /sbin/docker-init, running the command after "--".
+            binds.Add(new BindMount(spec.InitPath, InitBinary.ContainerPath, ReadOnly: true));
+            args = [InitBinary.ContainerPath, "--", .. spec.Args];
+        }
         long maxSize = spec.LogOptions.TryGetValue("max-size", out var size) ? JsonLogWriter.ParseSize(size) : 0;
         int maxFile = spec.LogOptions.TryGetValue("max-file", out var files) && int.TryParse(files, out int n) && n > 0 ? n : 1;
         return new ContainerRuntimeConfig
         {
             Id = spec.Id,
-            Args = spec.Args,
+            Args = args,
             Env = spec.Env,
             WorkingDir = spec.WorkingDir,
             User = spec.User,

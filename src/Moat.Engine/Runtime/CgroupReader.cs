@@ -92,8 +92,8 @@ public sealed class CgroupReader
             MemoryStat = mem is null ? new Dictionary<string, ulong>() : ReadKeyValues(Path.Combine(mem, "memory.stat")),
             PidsCurrent = pids is null ? 0 : ReadULong(Path.Combine(pids, "pids.current")),
             PidsLimit = pidsMax is "max" or "" ? null : ulong.Parse(pidsMax, CultureInfo.InvariantCulture),
-            IoServiceBytes = blkio is null ? [] : ReadBlkio(Path.Combine(blkio, "blkio.throttle.io_service_bytes_recursive")),
-            IoServiced = blkio is null ? [] : ReadBlkio(Path.Combine(blkio, "blkio.throttle.io_serviced_recursive")),
+            IoServiceBytes = blkio is null ? [] : ReadBlkio(blkio, "io_service_bytes_recursive"),
+            IoServiced = blkio is null ? [] : ReadBlkio(blkio, "io_serviced_recursive"),
         };
     }
 
@@ -120,7 +120,44 @@ public sealed class CgroupReader
             MemoryStat = ReadKeyValues(Path.Combine(dir, "memory.stat")),
             PidsCurrent = ReadULong(Path.Combine(dir, "pids.current")),
             PidsLimit = pidsMax is "max" or "" ? null : ulong.Parse(pidsMax, CultureInfo.InvariantCulture),
+            IoServiceBytes = ReadIoStat(Path.Combine(dir, "io.stat"), bytes: true),
+            IoServiced = ReadIoStat(Path.Combine(dir, "io.stat"), bytes: false),
         };
+    }
+
+    /// <summary>
+    /// v1 blkio counters as runc reads them: the I/O scheduler's (bfq, cfq) when it keeps any, else the throttle
+    /// layer's, which sees every request. Ops lower-case, as dockerd reports them.
+    /// </summary>
+    private static List<BlkioEntry> ReadBlkio(string dir, string file)
+    {
+        foreach (var prefix in new[] { "blkio.bfq.", "blkio.", "blkio.throttle." })
+        {
+            var list = ReadBlkio(Path.Combine(dir, prefix + file));
+            if (list.Count > 0) return list;
+        }
+        return [];
+    }
+
+    /// <summary>v2 io.stat ("8:0 rbytes=… wbytes=… rios=… wios=…") as v1-style read/write entries.</summary>
+    private static List<BlkioEntry> ReadIoStat(string path, bool bytes)
+    {
+        var list = new List<BlkioEntry>();
+        foreach (var line in ReadLines(path))
+        {
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 2) continue;
+            var mm = f[0].Split(':');
+            if (mm.Length != 2 || !long.TryParse(mm[0], CultureInfo.InvariantCulture, out long major) || !long.TryParse(mm[1], CultureInfo.InvariantCulture, out long minor)) continue;
+            foreach (var kv in f.Skip(1))
+            {
+                int eq = kv.IndexOf('=');
+                if (eq < 0 || !ulong.TryParse(kv.AsSpan(eq + 1), CultureInfo.InvariantCulture, out ulong v)) continue;
+                string? op = (kv[..eq], bytes) switch { ("rbytes", true) or ("rios", false) => "read", ("wbytes", true) or ("wios", false) => "write", _ => null };
+                if (op is not null) list.Add(new BlkioEntry(major, minor, op, v));
+            }
+        }
+        return list;
     }
 
     /// <summary>Sum of all CPU time of the host in ns (the first line of /proc/stat), as Docker's system_cpu_usage.</summary>
@@ -147,7 +184,7 @@ public sealed class CgroupReader
             var mm = f[0].Split(':');
             if (mm.Length == 2 && long.TryParse(mm[0], CultureInfo.InvariantCulture, out long major) && long.TryParse(mm[1], CultureInfo.InvariantCulture, out long minor)
                 && ulong.TryParse(f[2], CultureInfo.InvariantCulture, out ulong v))
-                list.Add(new BlkioEntry(major, minor, f[1], v));
+                list.Add(new BlkioEntry(major, minor, f[1].ToLowerInvariant(), v));
         }
         return list;
     }

@@ -57,6 +57,65 @@ public abstract class CliOciRuntime : IOciRuntime
     public Task DeleteAsync(string id, bool force, CancellationToken cancellationToken) =>
         RunAsync(force ? ["delete", "--force", id] : ["delete", id], null, cancellationToken);
 
+    public bool HasState(string id) =>
+        !id.Contains('/') && id != "." && id != ".." && Directory.Exists(System.IO.Path.Combine(StateRoot, id));
+
+    public async Task ReleaseStoppedAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!HasState(id)) return;
+        string dir = System.IO.Path.Combine(StateRoot, id);
+        // runc's state.json lists every cgroup it made; removing those and the dir is all `runc delete` does for a
+        // stopped container (no hooks are configured). Other runtimes, or anything still busy: the runtime's delete.
+        var cgroups = CgroupPaths(System.IO.Path.Combine(dir, "state.json"));
+        if (cgroups is not null && await RemoveCgroupsAsync(cgroups, cancellationToken))
+        {
+            try { Directory.Delete(dir, recursive: true); }
+            catch (DirectoryNotFoundException) { }
+            return;
+        }
+        try { await DeleteAsync(id, force: true, cancellationToken); }
+        catch (RuntimeContainerNotFoundException) { }
+    }
+
+    /// <summary>The "cgroup_paths" values of runc's state.json, or null when there is no such list.</summary>
+    internal static List<string>? CgroupPaths(string stateFile)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(stateFile));
+            if (!doc.RootElement.TryGetProperty("cgroup_paths", out var paths) || paths.ValueKind != JsonValueKind.Object) return null;
+            var list = new List<string>();
+            foreach (var p in paths.EnumerateObject())
+            {
+                string? path = p.Value.GetString();
+                if (string.IsNullOrEmpty(path) || !path.StartsWith("/sys/fs/cgroup/", StringComparison.Ordinal) || path.Contains("/../", StringComparison.Ordinal)) return null;
+                list.Add(path);
+            }
+            return list;
+        }
+        catch (Exception e) when (e is IOException or JsonException or InvalidOperationException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>rmdir of each cgroup, retried briefly while the last processes are reaped; false if one stays busy.</summary>
+    private static async Task<bool> RemoveCgroupsAsync(List<string> cgroups, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(10);
+        for (int attempt = 0; ; attempt++)
+        {
+            bool busy = false;
+            foreach (var path in cgroups)
+            {
+                try { Directory.Delete(path, recursive: false); }
+                catch (DirectoryNotFoundException) { }
+                catch (IOException) { busy = true; }
+            }
+            if (!busy) return true;
+            if (attempt == 4) return false;
+            await Task.Delay(delay, cancellationToken);
+            delay *= 2;
+        }
+    }
+
     public Task PauseAsync(string id, CancellationToken cancellationToken) => RunAsync(["pause", id], null, cancellationToken);
 
     public Task ResumeAsync(string id, CancellationToken cancellationToken) => RunAsync(["resume", id], null, cancellationToken);

@@ -12,8 +12,14 @@ public sealed record MonitorLaunch(
     /// <summary>For an exec: the process.json to run with `runtime exec --detach` instead of create.</summary>
     public string? ExecProcessFile { get; init; }
 
-    /// <summary>For an exec: keep its output until the first client attaches (off for a detached exec).</summary>
+    /// <summary>
+    /// Keep the output until the first client attaches: an exec (off when detached), or a container started with
+    /// <see cref="Run"/> while attaches wait for it (docker run), so none of its first output is missed.
+    /// </summary>
     public bool HoldOutput { get; init; } = true;
+
+    /// <summary>Create and start at once (`runtime run --detach`) instead of `create`.</summary>
+    public bool Run { get; init; }
 }
 
 /// <summary>
@@ -70,7 +76,9 @@ public sealed class ContainerMonitor(string shimPath)
         if (launch.OpenStdin) a.Add("--stdin");
         if (launch.StdinOnce) a.Add("--stdin-once");
         if (launch.LoopbackUp) a.Add("--loopback-up");
-        if (launch.ExecProcessFile is not null) { a.Add("--exec-process"); a.Add(launch.ExecProcessFile); if (launch.HoldOutput) a.Add("--hold-output"); }
+        if (launch.Run && launch.ExecProcessFile is null) a.Add("--run");
+        if (launch.ExecProcessFile is not null) { a.Add("--exec-process"); a.Add(launch.ExecProcessFile); }
+        if (launch.HoldOutput && (launch.ExecProcessFile is not null || launch.Run)) a.Add("--hold-output");
 
         Process process;
         try { process = Process.Start(psi)!; }
@@ -89,7 +97,7 @@ public sealed class ContainerMonitor(string shimPath)
             if (process.ExitCode != 0)
             {
                 string message = CliOciRuntime.ErrorMessage(error);
-                throw launch.Runtime is CliOciRuntime cli ? cli.Translate(launch.ExecProcessFile is null ? "create" : "exec", message, process.ExitCode) : new OciRuntimeException(message, process.ExitCode);
+                throw launch.Runtime is CliOciRuntime cli ? cli.Translate(launch.ExecProcessFile is not null ? "exec" : launch.Run ? "run" : "create", message, process.ExitCode) : new OciRuntimeException(message, process.ExitCode);
             }
             return int.Parse(output.Trim(), CultureInfo.InvariantCulture);
         }

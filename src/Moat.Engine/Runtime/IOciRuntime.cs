@@ -24,6 +24,13 @@ public interface IOciRuntime
     /// <param name="all">Signal every process of the container, not only init.</param>
     Task KillAsync(string id, int signal, bool all, CancellationToken cancellationToken);
     Task DeleteAsync(string id, bool force, CancellationToken cancellationToken);
+    /// <summary>Whether the runtime has state for <paramref name="id"/> (so state/delete would find it); no process is started.</summary>
+    bool HasState(string id);
+    /// <summary>
+    /// Forgets a container whose processes have all exited, as `delete` does (its cgroups, its state dir), without
+    /// starting the runtime when that is not needed; a container that still has processes is deleted with --force.
+    /// </summary>
+    Task ReleaseStoppedAsync(string id, CancellationToken cancellationToken);
     Task PauseAsync(string id, CancellationToken cancellationToken);
     Task ResumeAsync(string id, CancellationToken cancellationToken);
     /// <summary>`update --resources -`: new cgroup limits for a live container.</summary>

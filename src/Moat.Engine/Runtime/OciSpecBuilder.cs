@@ -223,6 +223,25 @@ public static class OciSpecBuilder
 
     private static void BuildResources(OciSpec spec, ContainerRuntimeConfig config)
     {
+        var r = ResourceLimits(config);
+        // Docker's default device rules (moby oci/defaults.go): deny all, allow the basic nodes, deny fuse.
+        r.Devices =
+        [
+            new() { Allow = false, Access = "rwm" },
+            new() { Allow = true, Type = "c", Major = 1, Minor = 5, Access = "rwm" },
+            new() { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" },
+            new() { Allow = true, Type = "c", Major = 1, Minor = 9, Access = "rwm" },
+            new() { Allow = true, Type = "c", Major = 1, Minor = 8, Access = "rwm" },
+            new() { Allow = true, Type = "c", Major = 5, Minor = 0, Access = "rwm" },
+            new() { Allow = true, Type = "c", Major = 5, Minor = 1, Access = "rwm" },
+            new() { Allow = false, Type = "c", Major = 10, Minor = 229, Access = "rwm" },
+        ];
+        spec.Linux.Resources = r;
+    }
+
+    /// <summary>Memory, CPU and pids limits of <paramref name="config"/> (no device rules): the spec's, and what `docker update` applies live.</summary>
+    public static OciResources ResourceLimits(ContainerRuntimeConfig config)
+    {
         var r = new OciResources();
         if (config.Memory < 0 || config.NanoCpus < 0 || config.CpuShares < 0) throw new InvalidArgumentException("invalid negative resource limit");
         if (config.Memory > 0 && config.Memory < 6 * 1024 * 1024) throw new InvalidArgumentException("Minimum memory limit allowed is 6MB");
@@ -255,20 +274,7 @@ public static class OciSpecBuilder
         if (!string.IsNullOrEmpty(config.CpusetMems)) { cpu.Mems = config.CpusetMems; anyCpu = true; }
         if (anyCpu) r.Cpu = cpu;
         if (config.PidsLimit is { } pids && pids != 0) r.Pids = new OciPids { Limit = pids < 0 ? -1 : pids };
-
-        // Docker's default device rules (moby oci/defaults.go): deny all, allow the basic nodes, deny fuse.
-        r.Devices =
-        [
-            new() { Allow = false, Access = "rwm" },
-            new() { Allow = true, Type = "c", Major = 1, Minor = 5, Access = "rwm" },
-            new() { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" },
-            new() { Allow = true, Type = "c", Major = 1, Minor = 9, Access = "rwm" },
-            new() { Allow = true, Type = "c", Major = 1, Minor = 8, Access = "rwm" },
-            new() { Allow = true, Type = "c", Major = 5, Minor = 0, Access = "rwm" },
-            new() { Allow = true, Type = "c", Major = 5, Minor = 1, Access = "rwm" },
-            new() { Allow = false, Type = "c", Major = 10, Minor = 229, Access = "rwm" },
-        ];
-        spec.Linux.Resources = r;
+        return r;
     }
 
     private static void BuildDevices(OciSpec spec, ContainerRuntimeConfig config)
@@ -394,8 +400,8 @@ public static class OciSpecBuilder
             hosts.Append(extra[(sep + 1)..]).Append('\t').Append(extra[..sep]).Append('\n');
         }
         if (!hostNet) hosts.Append("127.0.0.1\t").Append(hostname ?? name).Append('\n');
-        AtomicFile.Write(Path.Combine(containerDir, "hosts"), hosts.ToString());
-        AtomicFile.Write(Path.Combine(containerDir, "hostname"), (hostname ?? Environment.MachineName) + "\n");
+        AtomicFile.WriteIfChanged(Path.Combine(containerDir, "hosts"), hosts.ToString());
+        AtomicFile.WriteIfChanged(Path.Combine(containerDir, "hostname"), (hostname ?? Environment.MachineName) + "\n");
 
         var resolv = new StringBuilder();
         if (config.Dns.Count > 0 || config.DnsSearch.Count > 0 || config.DnsOptions.Count > 0)
@@ -415,7 +421,7 @@ public static class OciSpecBuilder
                 if (line.Length > 0) resolv.Append(line).Append('\n');
             }
         }
-        AtomicFile.Write(Path.Combine(containerDir, "resolv.conf"), resolv.ToString());
+        AtomicFile.WriteIfChanged(Path.Combine(containerDir, "resolv.conf"), resolv.ToString());
     }
 
     private static string ReadBounded(string path)

@@ -47,4 +47,6 @@ public sealed record ContainerStats
     public ulong? PidsLimit { get; init; }
     public IReadOnlyList<BlkioEntry> IoServiceBytes { get; init; } = [];
     public IReadOnlyList<BlkioEntry> IoServiced { get; init; } = [];
+    /// <summary>The container's network interfaces (not loopback; none with the host's network).</summary>
+    public IReadOnlyList<NetworkCounters> Networks { get; init; } = [];
 }

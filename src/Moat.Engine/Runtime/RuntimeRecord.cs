@@ -14,6 +14,8 @@ public sealed class RuntimeRecord
     [JsonPropertyName("rootfs")] public string Rootfs { get; set; } = "";
     /// <summary>True when RuntimeService mounted the rootfs (overlay) and must unmount it.</summary>
     [JsonPropertyName("overlay")] public bool Overlay { get; set; }
+    /// <summary>The overlay's layer dirs (top-most first), to mount it again after a release.</summary>
+    [JsonPropertyName("lowerDirs")] public List<string> LowerDirs { get; set; } = [];
     [JsonPropertyName("cgroupsPath")] public string CgroupsPath { get; set; } = "";
     [JsonPropertyName("terminal")] public bool Terminal { get; set; }
     [JsonPropertyName("openStdin")] public bool OpenStdin { get; set; }

@@ -35,6 +35,12 @@ public sealed partial class RuntimeService
         return pending.Task;
     }
 
+    private bool HasPendingAttaches(string id)
+    {
+        if (!_pendingAttaches.TryGetValue(id, out var list)) return false;
+        lock (list) return list.Count > 0;
+    }
+
     /// <summary>Between create and start: hands the new monitor's attach socket to everyone waiting for it.</summary>
     private void ConnectPendingAttaches(string id)
     {

@@ -28,11 +28,14 @@ public sealed partial class RuntimeService
         return result;
     }
 
-    /// <summary>cgroup numbers of the container (zeros once it stopped and its cgroup is gone).</summary>
+    /// <summary>cgroup numbers of the container (zeros once it stopped and its cgroup is gone), and its network counters.</summary>
     public ContainerStats Stats(string id)
     {
         var record = Load(id);
-        return _cgroups.Stats(record.CgroupsPath, _time.GetUtcNow());
+        var stats = _cgroups.Stats(record.CgroupsPath, _time.GetUtcNow());
+        string stateDir = StateDir(id);
+        int pid = ContainerMonitor.RunningShimPid(stateDir) is null ? 0 : ContainerMonitor.ReadPid(Path.Combine(stateDir, "init.pid"));
+        return stats with { Networks = NetworkCounters.ReadForProcess(pid) };
     }
 
     /// <summary>The container's processes (from its cgroup), as docker top lists them.</summary>

@@ -6,6 +6,8 @@ namespace Moat.Engine.Runtime;
 public sealed partial class RuntimeService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan ShimPollInterval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan LivenessInterval = TimeSpan.FromSeconds(1);
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
 
@@ -14,26 +16,38 @@ public sealed partial class RuntimeService
     /// <see cref="StartAsync"/>, and the attach socket is ready, so an attach made now misses no output (docker run
     /// attaches before it starts). A stopped previous run is cleared first. Returns init's host pid.
     /// </summary>
-    public async Task<int> CreateAsync(string id, CancellationToken cancellationToken)
+    public async Task<int> CreateAsync(string id, CancellationToken cancellationToken) =>
+        (await LaunchAsync(id, run: false, cancellationToken)).Pid;
+
+    /// <summary>
+    /// Under a new monitor, `create` (<paramref name="run"/> false) or `run --detach` (create and start in one runtime
+    /// process); a container that is already created under a live monitor is left for `start`.
+    /// </summary>
+    private async Task<(int Pid, bool Started)> LaunchAsync(string id, bool run, CancellationToken cancellationToken)
     {
         var record = Load(id);
         var runtime = _runtimes.Get(record.Runtime);
         string stateDir = StateDir(id);
-        try
+        // A fresh (or released) container has no runtime state: nothing to ask the runtime or clear.
+        if (runtime.HasState(id)) try
         {
             var state = await runtime.StateAsync(id, cancellationToken);
             if (state.Status is "running" or "paused" or "pausing")
                 throw new RuntimeStateException($"container {id} is already running");
             if (state.Status == "created" && ContainerMonitor.RunningShimPid(stateDir) is not null)
-                return state.Pid;
+                return (state.Pid, false);
             await runtime.DeleteAsync(id, force: true, cancellationToken);
             await WaitForShimExitAsync(stateDir, TimeSpan.FromSeconds(5), cancellationToken);
         }
         catch (RuntimeContainerNotFoundException) { }
 
-        return await _monitor.LaunchAsync(new MonitorLaunch(
+        // runc brings up a new network namespace's loopback itself (specconv); with other runtimes the monitor
+        // does it between create and start, so the process never sees it down.
+        run &= !record.LoopbackUp || runtime is RuncRuntime;
+        int pid = await _monitor.LaunchAsync(new MonitorLaunch(
             id, record.Bundle, stateDir, runtime, record.LogPath, record.LogMaxSize, record.LogMaxFile,
-            record.Terminal, record.OpenStdin, record.StdinOnce, record.LoopbackUp), cancellationToken);
+            record.Terminal, record.OpenStdin, record.StdinOnce, record.LoopbackUp) { Run = run, HoldOutput = run && HasPendingAttaches(id) }, cancellationToken);
+        return (pid, run);
     }
 
     /// <summary>
@@ -44,15 +58,20 @@ public sealed partial class RuntimeService
     {
         var record = Load(id);
         var runtime = _runtimes.Get(record.Runtime);
-        int pid = await CreateAsync(id, cancellationToken);
-        ConnectPendingAttaches(id);
+        int pid;
         try
         {
-            await runtime.StartAsync(id, CancellationToken.None);
+            // One runtime process (`run --detach`) instead of `create` + `start` unless CreateAsync already created it.
+            // Attaches made before the start (docker run) connect now: after `create` and before `start`, or, after
+            // `run --detach`, to a monitor that holds the output until the first of them is connected.
+            (pid, bool started) = await LaunchAsync(id, run: true, cancellationToken);
+            ConnectPendingAttaches(id);
+            if (!started) await runtime.StartAsync(id, CancellationToken.None);
         }
-        catch
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            try { await runtime.DeleteAsync(id, force: true, CancellationToken.None); } catch (MoatException) { } catch (OciRuntimeException) { }
+            if (runtime.HasState(id))
+                try { await runtime.DeleteAsync(id, force: true, CancellationToken.None); } catch (MoatException) { } catch (OciRuntimeException) { }
             throw;
         }
         return pid;
@@ -62,9 +81,11 @@ public sealed partial class RuntimeService
     public async Task<(RuntimeStatus Status, int Pid)> StateAsync(string id, CancellationToken cancellationToken)
     {
         var record = Load(id);
+        var runtime = _runtimes.Get(record.Runtime);
+        if (!runtime.HasState(id)) return (RuntimeStatus.Unknown, 0);
         try
         {
-            var state = await _runtimes.Get(record.Runtime).StateAsync(id, cancellationToken);
+            var state = await runtime.StateAsync(id, cancellationToken);
             var status = MapStatus(state.Status);
             return (status, status is RuntimeStatus.Running or RuntimeStatus.Paused or RuntimeStatus.Created ? state.Pid : 0);
         }
@@ -155,19 +176,23 @@ public sealed partial class RuntimeService
         var record = Load(id);
         string stateDir = StateDir(id);
         var runtime = _runtimes.Get(record.Runtime);
-        int checks = 0;
+        var lastCheck = _time.GetUtcNow();
         while (true)
         {
+            // Register for the monitor's rename of "exit" before looking for it, so it cannot slip in between.
+            var changed = _watcher.Next(stateDir);
             if (GetExit(id) is { } exit) return exit;
             // Every ~second, make sure someone is still going to write the file.
-            if (++checks % 20 == 0 && ContainerMonitor.RunningShimPid(stateDir) is null && ContainerMonitor.ReadExit(stateDir) is null)
+            if (_time.GetUtcNow() - lastCheck >= LivenessInterval && ContainerMonitor.RunningShimPid(stateDir) is null && ContainerMonitor.ReadExit(stateDir) is null)
             {
                 bool alive;
                 try { alive = MapStatus((await runtime.StateAsync(id, cancellationToken)).Status) is RuntimeStatus.Running or RuntimeStatus.Paused or RuntimeStatus.Created; }
                 catch (RuntimeContainerNotFoundException) { alive = false; }
                 if (!alive) return new ContainerExit(255, _time.GetUtcNow(), _cgroups.OomKills(record.CgroupsPath) > 0);
+                lastCheck = _time.GetUtcNow();
             }
-            await Task.Delay(PollInterval, _time, cancellationToken);
+            await Task.WhenAny(changed, Task.Delay(LivenessInterval, _time, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
@@ -179,26 +204,45 @@ public sealed partial class RuntimeService
     {
         var record = Load(id);
         var runtime = _runtimes.Get(record.Runtime);
-        try { await runtime.DeleteAsync(id, force: true, cancellationToken); }
-        catch (RuntimeContainerNotFoundException) { }
         string stateDir = StateDir(id);
+        // A released container (see ReleaseAsync) has no runtime state and no monitor: only directories are left.
+        if (runtime.HasState(id))
+        {
+            try { await runtime.DeleteAsync(id, force: true, cancellationToken); }
+            catch (RuntimeContainerNotFoundException) { }
+        }
         await WaitForShimExitAsync(stateDir, TimeSpan.FromSeconds(10), cancellationToken);
-        if (record.Overlay) Unmount(record.Rootfs);
-        if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);
+        if (record.Overlay && !Unmount(record.Rootfs)) throw new ConflictException($"the rootfs of {id} is still mounted");
+        _trash.Discard(stateDir);
         RemoveExecsOf(id);
         _records.TryRemove(id, out _);
-        if (removeBundle && Directory.Exists(record.Bundle))
-        {
-            if (IsMountPoint(record.Rootfs)) throw new ConflictException($"the rootfs of {id} is still mounted");
-            Directory.Delete(record.Bundle, recursive: true);
-        }
+        if (removeBundle && Directory.Exists(record.Bundle)) Directory.Delete(record.Bundle, recursive: true);
+    }
+
+    /// <summary>
+    /// After the container's process exited: drops what the runtime holds for it (cgroups, runtime state; the
+    /// monitor's exit file stays) and unmounts its rootfs, so removing it later is only deleting directories.
+    /// <see cref="EnsureMounted"/> mounts the rootfs again for reads (export, cp); the next start prepares it anyway.
+    /// Idempotent; a container that still runs is not touched.
+    /// </summary>
+    public async Task ReleaseAsync(string id, CancellationToken cancellationToken)
+    {
+        var record = Load(id);
+        var runtime = _runtimes.Get(record.Runtime);
+        string stateDir = StateDir(id);
+        // A monitor that has not recorded an exit yet watches a live process. (Once it has, it only closes its
+        // sockets and exits: nothing it does conflicts with what follows.)
+        if (ContainerMonitor.ReadExit(stateDir) is null && ContainerMonitor.RunningShimPid(stateDir) is not null) return;
+        await runtime.ReleaseStoppedAsync(id, cancellationToken);
+        // Someone reading the filesystem (export) keeps it: removal or the next start deals with it then.
+        if (record.Overlay) Unmount(record.Rootfs, detachWhenBusy: false);
     }
 
     private async Task WaitForShimExitAsync(string stateDir, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = _time.GetUtcNow() + timeout;
         while (ContainerMonitor.RunningShimPid(stateDir) is not null && _time.GetUtcNow() < deadline)
-            await Task.Delay(PollInterval, _time, cancellationToken);
+            await Task.Delay(ShimPollInterval, _time, cancellationToken);
     }
 
     /// <summary>Resizes the container's TTY.</summary>

@@ -20,6 +20,8 @@ public sealed partial class RuntimeService
     private readonly OciRuntimeRegistry _runtimes;
     private readonly ContainerMonitor _monitor;
     private readonly CgroupReader _cgroups = new();
+    private readonly StateDirWatcher _watcher = new();
+    private readonly Storage.DirectoryTrash _trash;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, RuntimeRecord> _records = new(StringComparer.Ordinal);
 
@@ -29,6 +31,7 @@ public sealed partial class RuntimeService
         _runtimes = new OciRuntimeRegistry(options);
         _monitor = new ContainerMonitor(options.ShimPath ?? ContainerMonitor.DefaultShimPath());
         _time = time ?? TimeProvider.System;
+        _trash = new Storage.DirectoryTrash(Path.Combine(options.ExecRoot, "moat"));
     }
 
     public OciRuntimeRegistry Runtimes => _runtimes;
@@ -54,11 +57,13 @@ public sealed partial class RuntimeService
 
         string rootfsPath;
         bool overlay = false, mountedNow = false;
+        List<string> lowerDirs = [];
         switch (rootfs)
         {
             case ContainerRootfs.Overlay o:
                 rootfsPath = Path.Combine(containerDir, "rootfs");
                 overlay = true;
+                lowerDirs = [.. o.LowerDirs];
                 mountedNow = MountOverlay(o.LowerDirs, containerDir, rootfsPath);
                 break;
             case ContainerRootfs.Directory d:
@@ -72,24 +77,14 @@ public sealed partial class RuntimeService
         try
         {
             var result = OciSpecBuilder.Build(config, containerDir, rootfsPath, _options);
-            AtomicFile.Write(Path.Combine(containerDir, "config.json"), JsonSerializer.Serialize(result.Spec, OciJsonContext.Default.OciSpec), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            var record = new RuntimeRecord
-            {
-                Id = config.Id,
-                Runtime = runtime.Name,
-                Bundle = containerDir,
-                Rootfs = rootfsPath,
-                Overlay = overlay,
-                CgroupsPath = result.Spec.Linux.CgroupsPath!,
-                Terminal = config.Terminal,
-                OpenStdin = config.OpenStdin,
-                StdinOnce = config.StdinOnce,
-                LogPath = config.LogPath is null ? Path.Combine(containerDir, config.Id + "-json.log") : config.LogPath.Length == 0 ? null : config.LogPath,
-                LogMaxSize = config.LogMaxSize,
-                LogMaxFile = config.LogMaxFile,
-                LoopbackUp = config.NetworkNamespacePath is null && config.NetworkMode != NamespaceMode.Host,
-            };
-            SaveRecord(record);
+            // Prepared again before every start: unchanged files are not rewritten (no fsync on the start path).
+            AtomicFile.WriteIfChanged(Path.Combine(containerDir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(result.Spec, OciJsonContext.Default.OciSpec), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var record = NewRecord(config, runtime, containerDir);
+            record.Rootfs = rootfsPath;
+            record.Overlay = overlay;
+            record.LowerDirs = lowerDirs;
+            record.CgroupsPath = result.Spec.Linux.CgroupsPath!;
+            SaveRecordIfChanged(record);
             return Task.FromResult(new PreparedContainer(config.Id, containerDir, rootfsPath, result.Warnings));
         }
         catch
@@ -99,17 +94,85 @@ public sealed partial class RuntimeService
         }
     }
 
-    private static bool MountOverlay(IReadOnlyList<string> lowerDirs, string containerDir, string target)
+    /// <summary>
+    /// Records a new container without mounting or building anything (create): its rw layer dirs and runtime.json,
+    /// so that <see cref="EnsureMounted"/> (docker cp/export before the first start) and removal work. The first
+    /// <see cref="PrepareAsync"/> (start) builds the bundle.
+    /// </summary>
+    public void Register(ContainerRuntimeConfig config, ContainerRootfs rootfs, string containerDir, string? runtimeName)
+    {
+        OciSpecBuilder.ValidateId(config.Id);
+        var runtime = _runtimes.Get(runtimeName);
+        containerDir = Path.GetFullPath(containerDir);
+        Directory.CreateDirectory(containerDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var record = NewRecord(config, runtime, containerDir);
+        switch (rootfs)
+        {
+            case ContainerRootfs.Overlay o:
+                ValidateLayers(o.LowerDirs);
+                record.Rootfs = Path.Combine(containerDir, "rootfs");
+                record.Overlay = true;
+                record.LowerDirs = [.. o.LowerDirs];
+                foreach (var dir in new[] { "diff", "work", "rootfs" }) Directory.CreateDirectory(Path.Combine(containerDir, dir));
+                break;
+            case ContainerRootfs.Directory d:
+                record.Rootfs = Path.GetFullPath(d.Path);
+                if (!Directory.Exists(record.Rootfs)) throw new InvalidArgumentException($"rootfs directory does not exist: {record.Rootfs}");
+                break;
+            default:
+                throw new ArgumentException("unknown rootfs kind", nameof(rootfs));
+        }
+        SaveRecordIfChanged(record);
+    }
+
+    private RuntimeRecord NewRecord(ContainerRuntimeConfig config, IOciRuntime runtime, string containerDir) => new()
+    {
+        Id = config.Id,
+        Runtime = runtime.Name,
+        Bundle = containerDir,
+        CgroupsPath = config.CgroupsPath ?? $"{_options.CgroupParent.TrimEnd('/')}/{config.Id}",
+        Terminal = config.Terminal,
+        OpenStdin = config.OpenStdin,
+        StdinOnce = config.StdinOnce,
+        LogPath = config.LogPath is null ? Path.Combine(containerDir, config.Id + "-json.log") : config.LogPath.Length == 0 ? null : config.LogPath,
+        LogMaxSize = config.LogMaxSize,
+        LogMaxFile = config.LogMaxFile,
+        LoopbackUp = config.NetworkNamespacePath is null && config.NetworkMode != NamespaceMode.Host,
+    };
+
+    private static void ValidateLayers(IReadOnlyList<string> lowerDirs)
     {
         if (lowerDirs.Count == 0) throw new InvalidArgumentException("an overlay rootfs needs at least one layer");
+        foreach (var l in lowerDirs)
+            if (!Path.IsPathFullyQualified(l) || l.Contains(':') || l.Contains(',') || !Directory.Exists(l))
+                throw new InvalidArgumentException($"invalid layer directory: {l}");
+    }
+
+    /// <summary>
+    /// Mounts a prepared container's rootfs again if it is not (a stopped container's is unmounted when it exits),
+    /// for reads of a container that does not run: export, cp, diff, size. Returns the rootfs path.
+    /// </summary>
+    public string EnsureMounted(string id)
+    {
+        var record = Load(id);
+        if (!record.Overlay) return record.Rootfs;
+        if (record.LowerDirs.Count == 0) throw new ConflictException($"container {id}: its filesystem is not mounted (prepared by an older moatd; start it once)");
+        lock (record)
+        {
+            try { MountOverlay(record.LowerDirs, record.Bundle, record.Rootfs); }
+            catch (InvalidArgumentException e) { throw new ConflictException($"container {id}: its filesystem cannot be mounted: {e.Message}", e); }
+        }
+        return record.Rootfs;
+    }
+
+    private static bool MountOverlay(IReadOnlyList<string> lowerDirs, string containerDir, string target)
+    {
         string upper = Path.Combine(containerDir, "diff"), work = Path.Combine(containerDir, "work");
         Directory.CreateDirectory(upper);
         Directory.CreateDirectory(work);
         Directory.CreateDirectory(target);
         if (IsMountPoint(target)) return false;
-        foreach (var l in lowerDirs)
-            if (!Path.IsPathFullyQualified(l) || l.Contains(':') || l.Contains(',') || !Directory.Exists(l))
-                throw new InvalidArgumentException($"invalid layer directory: {l}");
+        ValidateLayers(lowerDirs);
         string data = $"lowerdir={string.Join(':', lowerDirs)},upperdir={upper},workdir={work}";
         if (File.Exists("/sys/module/overlay/parameters/index")) data += ",index=off";
         if (data.Length >= 4000) throw new UnsupportedException($"too many layers ({lowerDirs.Count}) for one overlay mount");
@@ -133,20 +196,31 @@ public sealed partial class RuntimeService
     private static string UnescapeMountPath(string s) =>
         s.Contains('\\') ? s.Replace("\\040", " ", StringComparison.Ordinal).Replace("\\011", "\t", StringComparison.Ordinal).Replace("\\012", "\n", StringComparison.Ordinal).Replace("\\134", "\\", StringComparison.Ordinal) : s;
 
-    private static void Unmount(string path)
+    /// <summary>
+    /// Unmounts everything stacked on <paramref name="path"/>; true once nothing is (umount2 says EINVAL). A busy mount
+    /// is detached (MNT_DETACH) when <paramref name="detachWhenBusy"/>, else left mounted.
+    /// </summary>
+    private static bool Unmount(string path, bool detachWhenBusy = true)
     {
-        for (int i = 0; i < 10 && IsMountPoint(path); i++)
+        // Asking umount2 is one syscall; reading /proc/self/mountinfo costs as much as there are mounts.
+        for (int i = 0; i < 10; i++)
         {
-            try { Mounts.umount2(path, 0); }
-            catch (System.ComponentModel.Win32Exception) { Mounts.umount2(path, Mounts.MNT_DETACH); }
+            try { if (!Mounts.umount2(path, 0)) return true; }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                if (!detachWhenBusy) return false;
+                try { if (!Mounts.umount2(path, Mounts.MNT_DETACH)) return true; }
+                catch (System.ComponentModel.Win32Exception) { return !IsMountPoint(path); }
+            }
         }
+        return !IsMountPoint(path);
     }
 
-    private void SaveRecord(RuntimeRecord record)
+    private void SaveRecordIfChanged(RuntimeRecord record)
     {
         string dir = StateDir(record.Id);
         Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        AtomicFile.Write(Path.Combine(dir, "runtime.json"), JsonSerializer.Serialize(record, OciJsonContext.Default.RuntimeRecord), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        AtomicFile.WriteIfChanged(Path.Combine(dir, "runtime.json"), JsonSerializer.SerializeToUtf8Bytes(record, OciJsonContext.Default.RuntimeRecord), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         _records[record.Id] = record;
     }
 

@@ -286,6 +286,20 @@ public sealed class DaemonConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_InitAndInitPath_FromFileAndFlags()
+    {
+        var defaults = _dir.LoadArgs();
+        Assert.False(defaults.Init);
+        Assert.Null(defaults.InitPath);
+        var file = _dir.Load("{\"init\": true, \"init-path\": \"/usr/bin/tini-static\"}");
+        Assert.True(file.Init);
+        Assert.Equal("/usr/bin/tini-static", file.InitPath);
+        var flags = _dir.LoadArgs("--init", "--init-path", "/opt/docker-init");
+        Assert.True(flags.Init);
+        Assert.Equal("/opt/docker-init", flags.InitPath);
+    }
+
+    [Fact]
     public void Load_EmptyStringInFile_FallsBackToDefault()
     {
         Assert.Equal("/var/lib/docker", _dir.Load("{\"data-root\": \"\"}").DataRoot);
