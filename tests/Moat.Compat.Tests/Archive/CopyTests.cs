@@ -94,8 +94,9 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         using var dir = new TempDir("moat-cp-");
         string id = await OkAsync("create", "--name", "cpunmounted", "busybox", "true");
         string rootfs = Path.Combine(Daemon.DataRoot, "containers", id, "bundle", "rootfs");
+        // A created container is not mounted until it starts (or something reads it); unmount it in case.
         var umount = await ProcessRunner.RunAsync("umount", [rootfs]);
-        Assert.True(umount.ExitCode == 0, umount.ToString());
+        Assert.True(umount.ExitCode == 0 || umount.Stderr.Contains("not mounted"), umount.ToString());
         Assert.Empty(Directory.EnumerateFileSystemEntries(rootfs)); // as after a reboot
         await OkAsync("cp", "cpunmounted:/etc/passwd", dir.Combine("passwd"));
         Assert.Contains("root:x:0:0", File.ReadAllText(dir.Combine("passwd")));
