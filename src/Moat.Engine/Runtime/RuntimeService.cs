@@ -72,7 +72,7 @@ public sealed partial class RuntimeService
         try
         {
             var result = OciSpecBuilder.Build(config, containerDir, rootfsPath, _options);
-            AtomicFile.Write(Path.Combine(containerDir, "config.json"), JsonSerializer.Serialize(result.Spec, OciJsonContext.Default.OciSpec), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            WriteSpec(config.Id, containerDir, JsonSerializer.Serialize(result.Spec, OciJsonContext.Default.OciSpec));
             var record = new RuntimeRecord
             {
                 Id = config.Id,
