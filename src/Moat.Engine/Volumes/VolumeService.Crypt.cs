@@ -33,6 +33,17 @@ public sealed partial class VolumeService
 
     private string MountRoot => Path.Combine(_execRoot, "moat-volumes");
     private string MountPath(string name) => Path.Combine(MountRoot, name);
+
+    /// <summary>
+    /// The mount point exists even while the volume is locked, because a container's spec is checked at create; the
+    /// start hook mounts it before the container runs, so nothing is ever written to the empty directory.
+    /// </summary>
+    private string EnsureMountPoint(string name)
+    {
+        string path = MountPath(name);
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
     private string BackingDir(string name) => Path.Combine(Root, name, BackingDirName);
     private static string KeyPurpose(string name) => "volume-key:" + name;
 
@@ -213,7 +224,7 @@ public sealed partial class VolumeService
                 if (record is not null) Backend(record).Unmount(mountpoint);
                 else new GocryptfsBackend().Unmount(mountpoint);
             }
-            if (MountTable.TypeOf(mountpoint) is null && Directory.Exists(mountpoint)) Directory.Delete(mountpoint, recursive: false);
+            if (record is null && MountTable.TypeOf(mountpoint) is null && Directory.Exists(mountpoint)) Directory.Delete(mountpoint, recursive: false);
             Log.Locked(_logger, name);
         }
         catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
@@ -230,6 +241,7 @@ public sealed partial class VolumeService
         {
             _claims.Remove(record.Name);
             Lock(record.Name);
+            if (MountTable.TypeOf(MountPath(record.Name)) is null && Directory.Exists(MountPath(record.Name))) Directory.Delete(MountPath(record.Name));
             SealedFile.Destroy(Path.Combine(Root, record.Name, KeyFile));
             foreach (var file in Backend(record).KeyMaterial(BackingDir(record.Name))) SealedFile.Destroy(file);
         }

@@ -52,7 +52,7 @@ public sealed partial class VolumeService
 
     /// <summary>Where containers see the volume: _data for local volumes, the (unlocked) mount point for encrypted ones.</summary>
     public string DataPath(string name) =>
-        TryGet(name) is { } record && IsEncrypted(record) ? MountPath(name) : Path.Combine(Root, name, "_data");
+        TryGet(name) is { } record && IsEncrypted(record) ? EnsureMountPoint(name) : Path.Combine(Root, name, "_data");
 
     private void Load()
     {
