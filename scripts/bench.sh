@@ -125,5 +125,6 @@ row "authz+audit /containers/json ratio" "$(bench_authz_ratio)" "x" ge 0.95
 # Other areas add their rows here.
 [[ -x scripts/bench-images.sh ]] && { scripts/bench-images.sh || failed=1; }
 [[ -x scripts/bench-containers.sh ]] && { scripts/bench-containers.sh || failed=1; }
+[[ -x scripts/bench-crypt.sh ]] && { scripts/bench-crypt.sh || failed=1; }
 
 exit $failed
