@@ -5,6 +5,9 @@ namespace Moat.Engine.Containers;
 /// <summary>The container lifecycle's hooks for encryption at rest: unlock encrypted volumes before a start, lock after the exit.</summary>
 public sealed partial class ContainerService
 {
+    /// <summary>docker run --volume-driver: "" means the daemon's default-volume-driver.</summary>
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
     private static IEnumerable<string> VolumeNames(ContainerRecord record) =>
         record.Mounts.Where(m => m.Type == "volume" && m.Name is not null).Select(m => m.Name!);
 

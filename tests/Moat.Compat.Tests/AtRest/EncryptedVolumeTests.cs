@@ -138,6 +138,19 @@ public sealed class EncryptedVolumeTests
     }
 
     [Fact]
+    public async Task RunVolumeDriverFlag_CreatesEncryptedVolume()
+    {
+        await using var host = new EncryptedHost("moat-voldriver");
+        await host.InitKeyAsync();
+        await host.StartAsync();
+        await BusyboxImage.ImportAsync(host.Daemon!);
+        await host.OkAsync("run", "--rm", "--volume-driver", "crypt", "-v", "flagged:/data", "busybox", "sh", "-c", "echo x > /data/f");
+        Assert.Equal("crypt gocryptfs", await host.OkAsync("volume", "inspect", "-f", "{{.Driver}} {{.Options.backend}}", "flagged"));
+        await host.OkAsync("run", "--rm", "-v", "plainv:/data", "busybox", "true");
+        Assert.Equal("local", await host.OkAsync("volume", "inspect", "-f", "{{.Driver}}", "plainv"));
+    }
+
+    [Fact]
     public async Task KeyFileReadableByOthers_MoatdRefusesToStart()
     {
         await using var host = new EncryptedHost("moat-badkey");
