@@ -251,14 +251,6 @@ public sealed partial class VolumeService
         }
     }
 
-    /// <summary>Who holds a mounted encrypted volume (for tests and diagnostics).</summary>
-    public bool IsUnlocked(string name)
-    {
-        _mountGate.Wait();
-        try { return _claims.ContainsKey(name); }
-        finally { _mountGate.Release(); }
-    }
-
     private static partial class Log
     {
         [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "encrypted volume {Name} unlocked")]
