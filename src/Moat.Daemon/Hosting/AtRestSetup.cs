@@ -32,6 +32,7 @@ internal static class AtRestSetup
             warn("default-volume-driver is \"crypt\" but no master key is configured: creating volumes will fail");
         services.AddSingleton(stateLock);
         services.AddSingleton(new DataAtRest(key.Key, key.Source, key.Missing, settings.DefaultVolumeDriver));
+        services.AddSingleton<Moat.Api.SystemInfo.IInfoContributor, AtRestInfoContributor>();
         return services;
     }
 }

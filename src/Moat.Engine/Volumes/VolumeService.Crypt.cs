@@ -71,6 +71,15 @@ public sealed partial class VolumeService
         var master = _atRest.Require($"create {record.Name}: cannot create an encrypted volume");
         byte[] volumeKey = RandomNumberGenerator.GetBytes(32);
         string dir = Path.Combine(Root, record.Name);
+        if (File.Exists(Path.Combine(dir, "volume.json")))
+            throw new ConflictException($"create {record.Name}: {dir} holds a volume whose metadata cannot be read; moatd leaves it alone");
+        if (Directory.Exists(dir))
+        {
+            // Left by a create that crashed before volume.json was written: erase its keys, start afresh.
+            SealedFile.Destroy(Path.Combine(dir, KeyFile));
+            foreach (var file in backend.KeyMaterial(BackingDir(record.Name))) SealedFile.Destroy(file);
+            Directory.Delete(dir, recursive: true);
+        }
         try
         {
             Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

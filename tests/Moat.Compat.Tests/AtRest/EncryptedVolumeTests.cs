@@ -22,6 +22,9 @@ public sealed class EncryptedVolumeTests
         string marker = "moat-marker-" + Guid.NewGuid().ToString("N");
         string marker2 = "moat-env-" + Guid.NewGuid().ToString("N");
 
+        Assert.Contains("name=encryption-at-rest", await host.OkAsync("info", "-f", "{{json .SecurityOptions}}"));
+        Assert.DoesNotContain(keyHex, await host.OkAsync("info", "-f", "{{json .}}"));
+
         // 1. An encrypted volume; inspect shows backend and cipher, never the key.
         Assert.Equal("vault", await host.OkAsync("volume", "create", "--driver", "crypt", "vault"));
         string inspect = await host.OkAsync("volume", "inspect", "vault");
@@ -76,6 +79,7 @@ public sealed class EncryptedVolumeTests
         Assert.Contains("vault", await host.OkAsync("volume", "ls", "-q"));
         Assert.Contains("envbox", await host.OkAsync("ps", "-a", "--format", "{{.Names}}"));
         Assert.Equal(wrappedBefore, File.ReadAllBytes(wrappedKey));
+        Assert.Contains("encryption at rest: the master key file", await host.OkAsync("info", "-f", "{{json .Warnings}}"));
 
         // 7. Key back: readable again.
         await host.StopAsync();

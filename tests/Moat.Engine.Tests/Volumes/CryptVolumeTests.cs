@@ -67,6 +67,21 @@ public sealed class CryptVolumeTests : IDisposable
     }
 
     [Fact]
+    public async Task Create_OverLeftoversOfACrashedCreate_StartsAfresh()
+    {
+        string dir = Path.Combine(_root, "data", "volumes", "again");
+        Directory.CreateDirectory(Path.Combine(dir, "crypt"));
+        File.WriteAllText(Path.Combine(dir, "crypt", "gocryptfs.conf"), "{}");
+        File.WriteAllText(Path.Combine(dir, "volume-key.sealed"), "junk");
+
+        var volumes = Volumes(_key);
+        volumes.Create("again", "crypt", null, null, null);
+        await volumes.MountForAsync("c1", ["again"], CancellationToken.None);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(volumes.DataPath("again")));
+        volumes.Release("c1");
+    }
+
+    [Fact]
     public async Task Mount_TwoHolders_StaysUntilTheLastReleases()
     {
         var volumes = Volumes(_key);
