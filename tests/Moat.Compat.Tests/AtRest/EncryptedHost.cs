@@ -28,9 +28,10 @@ internal sealed class EncryptedHost : IAsyncDisposable
         Assert.True(r.ExitCode == 0, r.ToString());
     }
 
-    public async Task<MoatDaemon> StartAsync()
+    /// <summary>Starts moatd on this directory with <see cref="Config"/> (or another daemon.json).</summary>
+    public async Task<MoatDaemon> StartAsync(string? config = null)
     {
-        Daemon = MoatDaemon.Launch(Dir, Config, null);
+        Daemon = MoatDaemon.Launch(Dir, config ?? Config, null);
         await Daemon.WaitReadyAsync(TimeSpan.FromSeconds(20));
         return Daemon;
     }

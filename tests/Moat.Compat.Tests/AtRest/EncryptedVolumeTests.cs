@@ -116,6 +116,27 @@ public sealed class EncryptedVolumeTests
     }
 
     [Fact]
+    public async Task PlainState_FirstStartWithKey_IsSealed()
+    {
+        await using var host = new EncryptedHost("moat-migrate");
+        string marker = "moat-plain-env-" + Guid.NewGuid().ToString("N");
+        await host.StartAsync("{}");
+        await BusyboxImage.ImportAsync(host.Daemon!);
+        await host.OkAsync("create", "--name", "legacy", "-e", "TOKEN=" + marker, "busybox", "sh", "-c", $"test \"$TOKEN\" = {marker}");
+        await host.OkAsync("start", "-a", "legacy");
+        Assert.NotEmpty(EncryptedHost.FilesContaining(host.DataRoot, marker)); // without a key: dockerd's plain state
+
+        await host.StopAsync();
+        await host.InitKeyAsync();
+        await host.StartAsync();
+
+        Assert.Empty(EncryptedHost.FilesContaining(host.DataRoot, marker));
+        Assert.Contains("TOKEN=" + marker, await host.OkAsync("inspect", "-f", "{{.Config.Env}}", "legacy"));
+        await host.OkAsync("start", "-a", "legacy");
+        Assert.Empty(EncryptedHost.FilesContaining(host.DataRoot, marker));
+    }
+
+    [Fact]
     public async Task Luks_OnThisKernel_ClearError()
     {
         await using var host = new EncryptedHost("moat-luks");
