@@ -40,8 +40,12 @@ public sealed partial class VolumeService
     /// </summary>
     private string EnsureMountPoint(string name)
     {
+        // The mount root is root-only: an unlocked volume's plaintext is not reachable for other users of the host.
+        const UnixFileMode RootOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Directory.CreateDirectory(MountRoot, RootOnly);
+        if (File.GetUnixFileMode(MountRoot) != RootOnly) File.SetUnixFileMode(MountRoot, RootOnly);
         string path = MountPath(name);
-        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(path, RootOnly);
         return path;
     }
     private string BackingDir(string name) => Path.Combine(Root, name, BackingDirName);
@@ -210,7 +214,7 @@ public sealed partial class VolumeService
         }
         try
         {
-            Directory.CreateDirectory(MountRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            EnsureMountPoint(record.Name);
             if (Directory.Exists(mountpoint) && Directory.EnumerateFileSystemEntries(mountpoint).Any())
                 throw new UnavailableException($"cannot unlock encrypted volume \"{record.Name}\": its mount point {mountpoint} is not empty");
             Backend(record).Mount(BackingDir(record.Name), mountpoint, volumeKey);

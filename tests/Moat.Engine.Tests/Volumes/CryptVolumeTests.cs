@@ -50,6 +50,8 @@ public sealed class CryptVolumeTests : IDisposable
         Assert.Equal("AES-256-GCM", record.Options["cipher"]);
         string mountpoint = volumes.DataPath("secret");
         Assert.StartsWith(Path.Combine(_root, "exec"), mountpoint);
+        // Other host users cannot reach an unlocked volume's plaintext: the mount root is root-only.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(mountpoint)!));
 
         await volumes.MountForAsync("c1", ["secret"], CancellationToken.None);
         Assert.True(Mounted(mountpoint));
