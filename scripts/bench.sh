@@ -139,5 +139,6 @@ want "authz" && row "authz+audit /containers/json ratio" "$(bench_authz_ratio)" 
 want images && [[ -x scripts/bench-images.sh ]] && { scripts/bench-images.sh || failed=1; }
 want containers && [[ -x scripts/bench-containers.sh ]] && { scripts/bench-containers.sh || failed=1; }
 want streams && [[ -x scripts/bench-streams.sh ]] && { scripts/bench-streams.sh || failed=1; }
+want crypt && [[ -x scripts/bench-crypt.sh ]] && { scripts/bench-crypt.sh || failed=1; }
 
 exit $failed

@@ -19,6 +19,7 @@ public static class Program
             case "ssh-setup": return SshSetupCommand.Run(args[1..], Console.Out, Console.Error, Environment.ProcessPath);
             case "policy": return await PolicyCommand.RunAsync(args[1..]);
             case "audit": return await AuditCommand.RunAsync(args[1..]);
+            case "key": return KeyCommand.Run(args[1..], Console.Out, Console.Error);
         }
         Console.Error.WriteLine($"moat: unknown command \"{args[0]}\"\n\n{Usage}");
         return 2;
@@ -33,5 +34,6 @@ public static class Program
           ssh-setup    Write the sshd drop-in for ssh:// access with keys only
           policy       Check a policy offline: policy check --policy FILE --user U --action A | --request F
           audit        Verify the hash chain of audit logs: audit verify FILE...
+          key          Master key for encryption at rest: key init, key rotate
         """;
 }

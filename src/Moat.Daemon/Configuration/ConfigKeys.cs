@@ -37,6 +37,8 @@ internal static class ConfigKeys
         new("tlscrl", ConfigValueType.String, "tlscrl") { MoatOnly = true },
         new("authorization-policy", ConfigValueType.String, "authorization-policy") { MoatOnly = true, Reloadable = true },
         new("audit-log", ConfigValueType.String, "audit-log") { MoatOnly = true },
+        new("data-encryption-key-file", ConfigValueType.String, "data-encryption-key-file") { MoatOnly = true },
+        new("default-volume-driver", ConfigValueType.String, "default-volume-driver") { MoatOnly = true },
         // dockerd skips these in its unknown-key check; moatd accepts and ignores them with a warning.
         new("features", ConfigValueType.Ignored, null),
         new("builder", ConfigValueType.Ignored, null),

@@ -120,6 +120,8 @@ public static class DaemonConfigLoader
             TlsCrl = NullIfEmpty(Str(values, "tlscrl")),
             AuthorizationPolicy = NullIfEmpty(Str(values, "authorization-policy")),
             AuditLog = Str(values, "audit-log"),
+            DataEncryptionKeyFile = NullIfEmpty(Str(values, "data-encryption-key-file")),
+            DefaultVolumeDriver = Str(values, "default-volume-driver"),
             Warnings = warnings,
             Args = cl.Args,
             FileKeys = file?.Keys ?? new HashSet<string>(),
@@ -227,6 +229,8 @@ public static class DaemonConfigLoader
         ["tlscrl"] = "",
         ["authorization-policy"] = "",
         ["audit-log"] = DaemonSettings.DefaultAuditLog,
+        ["data-encryption-key-file"] = "",
+        ["default-volume-driver"] = "local",
         ["experimental"] = false,
     };
 
@@ -440,6 +444,7 @@ public static class DaemonConfigLoader
         foreach (var registry in (List<string>)v["insecure-registries"]) RegistryValidation.InsecureRegistry(registry, warnings);
         string minVersion = Str(v, "tls-min-version");
         if (minVersion is not ("1.2" or "1.3")) throw new ConfigurationException($"invalid tls-min-version: {GoFormat.Quote(minVersion)} (use \"1.2\" or \"1.3\")");
+        DataEncryptionValidation.Validate(Str(v, "data-encryption-key-file"), Str(v, "default-volume-driver"));
         foreach (var (name, _) in (Dictionary<string, RuntimeSettings>)v["runtimes"])
         {
             if (BuiltinRuntimes.Contains(name)) throw new ConfigurationException($"runtime name '{name}' is reserved");

@@ -96,6 +96,10 @@ public sealed record DaemonSettings
     /// <summary>Authorization policy file; null = dockerd's behaviour (everyone who connects is admin).</summary>
     public string? AuthorizationPolicy { get; init; }
     public string AuditLog { get; init; } = DefaultAuditLog;
+    /// <summary>The master key file for encryption at rest (never the key itself); null = none, or the systemd credential.</summary>
+    public string? DataEncryptionKeyFile { get; init; }
+    /// <summary>"local" or "crypt": the driver of volumes created without one.</summary>
+    public string DefaultVolumeDriver { get; init; } = "local";
 
     /// <summary>Non-fatal notes from loading (ignored keys, rewritten values); the host logs them at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

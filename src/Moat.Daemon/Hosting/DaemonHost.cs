@@ -98,6 +98,7 @@ public static partial class DaemonHost
             var facts = new LiveDaemonFacts(holder, engineId);
             builder.Services.AddMoatSystemInfo(() => facts.Current);
             Moat.Api.Images.ImagesServiceCollectionExtensions.AddImages(builder.Services, settings.DataRoot);
+            builder.Services.AddDataAtRest(settings, w => logger.LogWarning("{Warning}", w));
             builder.Services.AddContainers(ContainerSetup.Options(settings), ContainerSetup.Runtime(settings));
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<EventBus>();

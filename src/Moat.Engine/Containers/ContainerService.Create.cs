@@ -228,7 +228,7 @@ public sealed partial class ContainerService
             }
             else
             {
-                var volume = _volumes.Create(parts[0], null, null, null, owner);
+                var volume = _volumes.Create(parts[0], NullIfEmpty(host.VolumeDriver), null, null, owner);
                 Add(new MountRecord { Type = "volume", Name = volume.Name, Source = _volumes.DataPath(volume.Name), Destination = parts[1], RW = !ro, Mode = mode.Length > 0 ? mode : "z", Propagation = "" });
                 if (!mode.Contains("nocopy", StringComparison.Ordinal))
                     await _volumes.PopulateAsync(volume, ImagePath(image, parts[1]), cancellationToken);
@@ -277,7 +277,7 @@ public sealed partial class ContainerService
         {
             string normalized = "/" + dest.Trim('/');
             if (seen.Contains(normalized)) continue;
-            var volume = _volumes.Create(null, null, null, null, owner, anonymous: true);
+            var volume = _volumes.Create(null, NullIfEmpty(host.VolumeDriver), null, null, owner, anonymous: true);
             Add(new MountRecord { Type = "volume", Name = volume.Name, Source = _volumes.DataPath(volume.Name), Destination = dest, RW = true, Anonymous = true });
             await _volumes.PopulateAsync(volume, ImagePath(image, dest), cancellationToken);
         }

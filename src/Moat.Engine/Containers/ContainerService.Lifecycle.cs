@@ -38,10 +38,12 @@ public sealed partial class ContainerService
         int pid;
         try
         {
+            await BeforeStartAtRestAsync(record, cancellationToken);
             pid = await _runtime.StartAsync(BuildSpec(record), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            AfterExitAtRest(record);
             string message = e.Message;
             record.State.Error = message;
             record.State.ExitCode = message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.Ordinal) ? 127
@@ -104,6 +106,7 @@ public sealed partial class ContainerService
             record.State.ExitCode = exit.ExitCode;
             record.State.OomKilled = exit.OomKilled;
             record.State.FinishedAt = exit.FinishedAt;
+            AfterExitAtRest(record);
             restart = ShouldRestart(record, exit.ExitCode);
             if (restart)
             {

@@ -31,6 +31,7 @@ public sealed partial class ContainerService
                     Save(record);
                     handle.LastStart = record.State.StartedAt;
                     Log.Recovered(_logger, record.Id, "re-adopted running container");
+                    await ReadoptAtRestAsync(record, cancellationToken);
                     Monitor(record, handle);
                     continue;
                 }
@@ -47,6 +48,7 @@ public sealed partial class ContainerService
                 Save(record);
             }
         }
+        _volumes.LockUnclaimed();
     }
 
     /// <summary>

@@ -78,7 +78,7 @@ public sealed partial class RuntimeService
         {
             var result = OciSpecBuilder.Build(config, containerDir, rootfsPath, _options);
             // Prepared again before every start: unchanged files are not rewritten (no fsync on the start path).
-            AtomicFile.WriteIfChanged(Path.Combine(containerDir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(result.Spec, OciJsonContext.Default.OciSpec), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            WriteSpec(config.Id, containerDir, JsonSerializer.SerializeToUtf8Bytes(result.Spec, OciJsonContext.Default.OciSpec));
             var record = NewRecord(config, runtime, containerDir);
             record.Rootfs = rootfsPath;
             record.Overlay = overlay;

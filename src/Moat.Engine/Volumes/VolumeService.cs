@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using Moat.Engine.AtRest;
 using Moat.Engine.Containers;
 using Moat.Engine.Errors;
 using Moat.Engine.Events;
@@ -10,8 +11,8 @@ using Moat.Engine.Events;
 namespace Moat.Engine.Volumes;
 
 /// <summary>
-/// The local volume driver: one directory per volume under &lt;data-root&gt;/volumes, metadata in an
-/// in-memory index persisted atomically next to the data.
+/// The volume drivers: local (one directory per volume under &lt;data-root&gt;/volumes, metadata in an
+/// in-memory index persisted atomically next to the data) and crypt (VolumeService.Crypt.cs).
 /// </summary>
 public sealed partial class VolumeService
 {
@@ -22,11 +23,15 @@ public sealed partial class VolumeService
     private readonly EventBus _events;
     private readonly TimeProvider _time;
     private readonly ILogger<VolumeService> _logger;
+    private readonly DataAtRest _atRest;
+    private readonly string _execRoot;
     private IVolumeUsage? _usage;
 
-    public VolumeService(ContainerOptions options, EventBus events, TimeProvider time, ILogger<VolumeService> logger)
+    public VolumeService(ContainerOptions options, EventBus events, TimeProvider time, ILogger<VolumeService> logger, DataAtRest? atRest = null)
     {
         Root = Path.Combine(options.DataRoot, "volumes");
+        _execRoot = options.ExecRoot;
+        _atRest = atRest ?? DataAtRest.None;
         _events = events;
         _time = time;
         _logger = logger;
@@ -45,7 +50,9 @@ public sealed partial class VolumeService
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]
     private static partial Regex ValidName();
 
-    public string DataPath(string name) => Path.Combine(Root, name, "_data");
+    /// <summary>Where containers see the volume: _data for local volumes, the (unlocked) mount point for encrypted ones.</summary>
+    public string DataPath(string name) =>
+        TryGet(name) is { } record && IsEncrypted(record) ? EnsureMountPoint(name) : Path.Combine(Root, name, "_data");
 
     private void Load()
     {
@@ -79,12 +86,15 @@ public sealed partial class VolumeService
     /// <summary>Creates a volume, or returns the existing one of that name (dockerd's behaviour).</summary>
     public VolumeRecord Create(string? name, string? driver, IReadOnlyDictionary<string, string>? labels, IReadOnlyDictionary<string, string>? options, string? owner, bool anonymous = false)
     {
-        if (!string.IsNullOrEmpty(driver) && driver != "local")
+        if (string.IsNullOrEmpty(driver)) driver = _atRest.DefaultVolumeDriver;
+        if (driver is not ("local" or DataAtRest.CryptDriver))
             throw new NotFoundException($"plugin \"{driver}\" not found");
-        if (options is { Count: > 0 })
+        if (driver == "local" && options is { Count: > 0 })
             throw new InvalidArgumentException($"create {name}: moatd's local driver does not support options ({string.Join(", ", options.Keys)})");
         if (string.IsNullOrEmpty(name)) name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         else ValidateName(name);
+        if (TryGet(name) is { } known) return known;
+        var backend = driver == DataAtRest.CryptDriver ? CryptBackendFor(name, options) : null;
 
         VolumeRecord record;
         lock (_gate)
@@ -99,11 +109,12 @@ public sealed partial class VolumeService
                 Owner = owner,
             };
             if (anonymous) record.Labels[AnonymousLabel] = "";
-            Directory.CreateDirectory(DataPath(name));
+            if (backend is not null) InitializeCrypt(record, backend);
+            else Directory.CreateDirectory(Path.Combine(Root, name, "_data"));
             Save(record);
             _volumes[name] = record;
         }
-        _events.Publish("volume", "create", name, new Dictionary<string, string> { ["driver"] = "local" }, owner);
+        _events.Publish("volume", "create", name, new Dictionary<string, string> { ["driver"] = record.Driver }, owner);
         return record;
     }
 
@@ -142,9 +153,10 @@ public sealed partial class VolumeService
     private void Delete(VolumeRecord record)
     {
         lock (_gate) _volumes.Remove(record.Name);
+        if (IsEncrypted(record)) DestroyCrypt(record);
         try { Directory.Delete(Path.Combine(Root, record.Name), recursive: true); }
         catch (DirectoryNotFoundException) { }
-        _events.Publish("volume", "destroy", record.Name, new Dictionary<string, string> { ["driver"] = "local" }, record.Owner);
+        _events.Publish("volume", "destroy", record.Name, new Dictionary<string, string> { ["driver"] = record.Driver }, record.Owner);
     }
 
     /// <summary>Removes unused volumes that match; only anonymous ones unless <paramref name="all"/>.</summary>
@@ -157,7 +169,7 @@ public sealed partial class VolumeService
             if (!all && !record.Anonymous) continue;
             if (!match(record)) continue;
             if ((_usage?.ContainersUsing(record.Name).Count ?? 0) > 0) continue;
-            reclaimed += DirectorySize(DataPath(record.Name));
+            reclaimed += DirectorySize(IsEncrypted(record) ? BackingDir(record.Name) : DataPath(record.Name));
             Delete(record);
             deleted.Add(record.Name);
         }
@@ -169,20 +181,36 @@ public sealed partial class VolumeService
     public async Task PopulateAsync(VolumeRecord record, string? imageDir, CancellationToken cancellationToken)
     {
         if (record.Populated) return;
-        string data = DataPath(record.Name);
-        if (imageDir is not null && Directory.Exists(imageDir) && !Directory.EnumerateFileSystemEntries(data).Any())
+        if (imageDir is not null && Directory.Exists(imageDir))
         {
-            var psi = new ProcessStartInfo("cp", ["-a", "--", imageDir.TrimEnd('/') + "/.", data + "/"]) { RedirectStandardError = true, UseShellExecute = false };
-            using var cp = Process.Start(psi)!;
-            string err = await cp.StandardError.ReadToEndAsync(cancellationToken);
-            await cp.WaitForExitAsync(cancellationToken);
-            if (cp.ExitCode != 0) _logger.LogWarning("copying image content into volume {Name} failed: {Error}", record.Name, err);
+            // An encrypted volume is copied into through its plaintext view: unlocked for the copy only.
+            string? holder = IsEncrypted(record) ? "copy-up:" + Guid.NewGuid().ToString("N") : null;
+            if (holder is not null) await MountForAsync(holder, [record.Name], cancellationToken);
+            try
+            {
+                await CopyUpAsync(record, imageDir, cancellationToken);
+            }
+            finally
+            {
+                if (holder is not null) Release(holder);
+            }
         }
         lock (_gate)
         {
             record.Populated = true;
             Save(record);
         }
+    }
+
+    private async Task CopyUpAsync(VolumeRecord record, string imageDir, CancellationToken cancellationToken)
+    {
+        string data = DataPath(record.Name);
+        if (Directory.EnumerateFileSystemEntries(data).Any()) return;
+        var psi = new ProcessStartInfo("cp", ["-a", "--", imageDir.TrimEnd('/') + "/.", data + "/"]) { RedirectStandardError = true, UseShellExecute = false };
+        using var cp = Process.Start(psi)!;
+        string err = await cp.StandardError.ReadToEndAsync(cancellationToken);
+        await cp.WaitForExitAsync(cancellationToken);
+        if (cp.ExitCode != 0) _logger.LogWarning("copying image content into volume {Name} failed: {Error}", record.Name, err);
     }
 
     public static long DirectorySize(string path)

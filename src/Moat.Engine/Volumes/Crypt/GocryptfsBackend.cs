@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text;
+using Moat.Engine.Errors;
+
+namespace Moat.Engine.Volumes.Crypt;
+
+/// <summary>
+/// gocryptfs over FUSE (Debian gocryptfs + fuse3): AES-256-GCM file contents, encrypted names, works on any kernel with
+/// FUSE. The password is the volume key in hex, given on stdin; gocryptfs's own master key lives in gocryptfs.conf
+/// wrapped by it, with a low scrypt cost because the password already is a random 256-bit secret.
+/// </summary>
+public sealed class GocryptfsBackend : IVolumeBackend
+{
+    public const string ConfigFile = "gocryptfs.conf";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public string Name => "gocryptfs";
+    public string Cipher => "AES-256-GCM";
+
+    public static string? FindTool(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Append("/usr/bin").Append("/usr/sbin"))
+        {
+            if (dir.Length == 0) continue;
+            string path = Path.Combine(dir, name);
+            if (File.Exists(path)) return path;
+        }
+        return null;
+    }
+
+    public void CheckAvailable()
+    {
+        if (FindTool("gocryptfs") is null)
+            throw new UnsupportedException("the gocryptfs backend needs the gocryptfs program (Debian: apt-get install gocryptfs fuse3)");
+        if (!File.Exists("/dev/fuse"))
+            throw new UnsupportedException("the gocryptfs backend needs FUSE, but /dev/fuse does not exist (modprobe fuse)");
+    }
+
+    public void Initialize(string backingDir, ReadOnlySpan<byte> volumeKey)
+    {
+        Directory.CreateDirectory(backingDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Run(["-init", "-q", "-scryptn", "10", "--", backingDir], volumeKey, "initializing the encrypted volume");
+    }
+
+    public void Mount(string backingDir, string mountpoint, ReadOnlySpan<byte> volumeKey)
+    {
+        Directory.CreateDirectory(mountpoint, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // allow_other: containers running as another uid can use it (as root, gocryptfs adds default_permissions so
+        // the kernel checks file modes). gocryptfs forks a daemon that keeps serving after moatd exits (live-restore).
+        Run(["-q", "-allow_other", "-nosuid", "-nodev", "-noprealloc", "--", backingDir, mountpoint], volumeKey, "unlocking the encrypted volume");
+        if (MountTable.TypeOf(mountpoint) != "fuse.gocryptfs")
+            throw new UnavailableException($"unlocking the encrypted volume: gocryptfs reported success but {mountpoint} is not mounted");
+    }
+
+    public void Unmount(string mountpoint)
+    {
+        for (int i = 0; i < 5 && MountTable.TypeOf(mountpoint) is not null; i++)
+        {
+            try
+            {
+                if (!Moat.Linux.Mounts.umount2(mountpoint, 0)) break;
+            }
+            catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == 107 /* ENOTCONN: the daemon died */)
+            {
+                Moat.Linux.Mounts.umount2(mountpoint, Moat.Linux.Mounts.MNT_DETACH);
+            }
+        }
+    }
+
+    public IEnumerable<string> KeyMaterial(string backingDir) => [Path.Combine(backingDir, ConfigFile)];
+
+    private static void Run(IReadOnlyList<string> args, ReadOnlySpan<byte> volumeKey, string what)
+    {
+        string tool = FindTool("gocryptfs") ?? throw new UnsupportedException("the gocryptfs backend needs the gocryptfs program (Debian: apt-get install gocryptfs fuse3)");
+        var psi = new ProcessStartInfo(tool)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi) ?? throw new UnavailableException($"{what}: gocryptfs did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        // The password (the volume key in hex) goes over stdin, never on the command line (/proc/PID/cmdline).
+        char[] hex = new char[volumeKey.Length * 2 + 1];
+        try
+        {
+            Convert.TryToHexStringLower(volumeKey, hex, out _);
+            hex[^1] = '\n';
+            process.StandardInput.Write(hex);
+            process.StandardInput.Flush();
+        }
+        catch (IOException)
+        {
+            // gocryptfs exited before reading; its exit code and stderr say why.
+        }
+        finally
+        {
+            Array.Clear(hex);
+            try { process.StandardInput.Close(); } catch (IOException) { }
+        }
+        if (!process.WaitForExit(Timeout))
+        {
+            try { process.Kill(); } catch (InvalidOperationException) { }
+            throw new UnavailableException($"{what}: gocryptfs did not finish within {Timeout.TotalSeconds:0} s");
+        }
+        // The daemon gocryptfs forks closes its copies of the pipes once mounted; do not wait forever if one does not.
+        Task.WaitAll([stdout, stderr], Timeout);
+        if (process.ExitCode != 0)
+        {
+            string message = stderr.IsCompletedSuccessfully && Clean(stderr.Result) is { Length: > 0 } e ? e
+                : stdout.IsCompletedSuccessfully ? Clean(stdout.Result) : "";
+            throw new UnavailableException($"{what}: gocryptfs failed (exit code {process.ExitCode}): {message}");
+        }
+    }
+
+    /// <summary>gocryptfs's output without the syslog noise of a host without syslog.</summary>
+    private static string Clean(string output)
+    {
+        var sb = new StringBuilder();
+        foreach (var line in output.Split('\n'))
+        {
+            if (line.Contains("syslog", StringComparison.OrdinalIgnoreCase) || line.Trim().Length == 0) continue;
+            if (sb.Length > 0) sb.Append("; ");
+            sb.Append(line.Trim());
+        }
+        return sb.Length > 2000 ? sb.ToString(0, 2000) : sb.ToString();
+    }
+}
