@@ -144,7 +144,7 @@ public sealed class EncryptedVolumeTests
         await host.StartAsync();
         var r = await host.Daemon!.DockerAsync("volume", "create", "--driver", "crypt", "--opt", "backend=luks", "lk");
         Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains(File.Exists("/dev/mapper/control") ? "luks backend" : "this kernel has no device-mapper", r.Stderr);
+        Assert.Contains("the luks backend needs dm-crypt, but this kernel has no device-mapper", r.Stderr);
         Assert.DoesNotContain("lk", await host.OkAsync("volume", "ls", "-q"));
     }
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Moat.Engine.Errors;
 
 namespace Moat.Engine.Volumes.Crypt;
@@ -12,21 +10,11 @@ namespace Moat.Engine.Volumes.Crypt;
 public sealed class GocryptfsBackend : IVolumeBackend
 {
     public const string ConfigFile = "gocryptfs.conf";
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     public string Name => "gocryptfs";
     public string Cipher => "AES-256-GCM";
 
-    public static string? FindTool(string name)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Append("/usr/bin").Append("/usr/sbin"))
-        {
-            if (dir.Length == 0) continue;
-            string path = Path.Combine(dir, name);
-            if (File.Exists(path)) return path;
-        }
-        return null;
-    }
+    public static string? FindTool(string name) => CryptTool.Find(name);
 
     public void CheckAvailable()
     {
@@ -71,61 +59,8 @@ public sealed class GocryptfsBackend : IVolumeBackend
 
     private static void Run(IReadOnlyList<string> args, ReadOnlySpan<byte> volumeKey, string what)
     {
-        string tool = FindTool("gocryptfs") ?? throw new UnsupportedException("the gocryptfs backend needs the gocryptfs program (Debian: apt-get install gocryptfs fuse3)");
-        var psi = new ProcessStartInfo(tool)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi) ?? throw new UnavailableException($"{what}: gocryptfs did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
         // The password (the volume key in hex) goes over stdin, never on the command line (/proc/PID/cmdline).
-        char[] hex = new char[volumeKey.Length * 2 + 1];
-        try
-        {
-            Convert.TryToHexStringLower(volumeKey, hex, out _);
-            hex[^1] = '\n';
-            process.StandardInput.Write(hex);
-            process.StandardInput.Flush();
-        }
-        catch (IOException)
-        {
-            // gocryptfs exited before reading; its exit code and stderr say why.
-        }
-        finally
-        {
-            Array.Clear(hex);
-            try { process.StandardInput.Close(); } catch (IOException) { }
-        }
-        if (!process.WaitForExit(Timeout))
-        {
-            try { process.Kill(); } catch (InvalidOperationException) { }
-            throw new UnavailableException($"{what}: gocryptfs did not finish within {Timeout.TotalSeconds:0} s");
-        }
-        // The daemon gocryptfs forks closes its copies of the pipes once mounted; do not wait forever if one does not.
-        Task.WaitAll([stdout, stderr], Timeout);
-        if (process.ExitCode != 0)
-        {
-            string message = stderr.IsCompletedSuccessfully && Clean(stderr.Result) is { Length: > 0 } e ? e
-                : stdout.IsCompletedSuccessfully ? Clean(stdout.Result) : "";
-            throw new UnavailableException($"{what}: gocryptfs failed (exit code {process.ExitCode}): {message}");
-        }
-    }
-
-    /// <summary>gocryptfs's output without the syslog noise of a host without syslog.</summary>
-    private static string Clean(string output)
-    {
-        var sb = new StringBuilder();
-        foreach (var line in output.Split('\n'))
-        {
-            if (line.Contains("syslog", StringComparison.OrdinalIgnoreCase) || line.Trim().Length == 0) continue;
-            if (sb.Length > 0) sb.Append("; ");
-            sb.Append(line.Trim());
-        }
-        return sb.Length > 2000 ? sb.ToString(0, 2000) : sb.ToString();
+        string tool = FindTool("gocryptfs") ?? throw new UnsupportedException("the gocryptfs backend needs the gocryptfs program (Debian: apt-get install gocryptfs fuse3)");
+        CryptTool.Run(tool, args, volumeKey, withKey: true, what);
     }
 }
