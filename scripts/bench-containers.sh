@@ -14,23 +14,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sock="$work/docker.sock"
-"$DIST/moatd" -H "unix://$sock" --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/moatd.pid" \
-  --config-file /dev/null >"$work/moatd.log" 2>&1 &
-pid=$!
-for _ in $(seq 200); do curl -sf --unix-socket "$sock" http://x/_ping >/dev/null 2>&1 && break; sleep 0.05; done
-export DOCKER_HOST="unix://$sock" DOCKER_CONFIG="$work/cli"
+. scripts/bench-lib.sh
+start_moatd /dev/null
 
 row() { printf '%-44s %10s %s\n' "$1" "$2" "$3"; }
 ms() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.1f", (e - s) * 1000 }'; }
 
-# busybox from busybox-static, as the compat tests build it.
-r="$work/rootfs"; mkdir -p "$r"/{bin,etc,tmp,root,proc,sys,dev}
-cp /bin/busybox "$r/bin/busybox"
-for a in $(/bin/busybox --list-full); do [ "$a" = bin/busybox ] || { mkdir -p "$r/$(dirname "$a")"; ln -sf /bin/busybox "$r/$a"; }; done
-echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc/group"
-tar --numeric-owner --owner=0 --group=0 -C "$r" -cf "$work/busybox.tar" .
-docker import --change 'CMD ["sh"]' "$work/busybox.tar" busybox:latest >/dev/null
+import_busybox
 
 row "load average (1 min) at start" "$(cut -d' ' -f1 /proc/loadavg)" "timings below are noisy when the machine is busy"
 

@@ -19,19 +19,10 @@ trap cleanup EXIT
 
 "$DIST/moat" key init --file "$work/master.key" >/dev/null
 printf '{"data-encryption-key-file": "%s"}' "$work/master.key" >"$work/daemon.json"
-sock="$work/docker.sock"
-"$DIST/moatd" -H "unix://$sock" --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/moatd.pid" \
-  --config-file "$work/daemon.json" >"$work/moatd.log" 2>&1 &
-pid=$!
-for _ in $(seq 200); do curl -sf --unix-socket "$sock" http://x/_ping >/dev/null 2>&1 && break; sleep 0.05; done
-export DOCKER_HOST="unix://$sock" DOCKER_CONFIG="$work/cli"
+. scripts/bench-lib.sh
+start_moatd "$work/daemon.json"
 
-r="$work/rootfs"; mkdir -p "$r"/{bin,etc,tmp,root,proc,sys,dev}
-cp /bin/busybox "$r/bin/busybox"
-for a in $(/bin/busybox --list-full); do [ "$a" = bin/busybox ] || { mkdir -p "$r/$(dirname "$a")"; ln -sf /bin/busybox "$r/$a"; }; done
-echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc/group"
-tar --numeric-owner --owner=0 --group=0 -C "$r" -cf "$work/busybox.tar" .
-docker import --change 'CMD ["sh"]' "$work/busybox.tar" busybox:latest >/dev/null
+import_busybox
 
 docker volume create plain-bench >/dev/null
 docker volume create --driver crypt crypt-bench >/dev/null

@@ -12,12 +12,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sock="$work/docker.sock"
-"$DIST/moatd" -H "unix://$sock" --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/moatd.pid" \
-  --config-file /dev/null >"$work/moatd.log" 2>&1 &
-pid=$!
-for _ in $(seq 200); do curl -sf --unix-socket "$sock" http://x/_ping >/dev/null 2>&1 && break; sleep 0.05; done
-export DOCKER_HOST="unix://$sock" DOCKER_CONFIG="$work/cli"
+. scripts/bench-lib.sh
+start_moatd /dev/null
 
 now() { date +%s.%N; }
 row() { printf '%-44s %10s %s\n' "$1" "$2" "$3"; }

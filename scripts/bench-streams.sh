@@ -18,23 +18,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sock="$work/docker.sock"
-"$DIST/moatd" -H "unix://$sock" --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/moatd.pid" \
-  --config-file /dev/null >"$work/moatd.log" 2>&1 &
-pid=$!
-for _ in $(seq 200); do curl -sf --unix-socket "$sock" http://x/_ping >/dev/null 2>&1 && break; sleep 0.05; done
-export DOCKER_HOST="unix://$sock" DOCKER_CONFIG="$work/cli"
+. scripts/bench-lib.sh
+start_moatd /dev/null
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 row() { printf '%-44s %10s %-22s load %s\n' "$1" "$2" "$3" "$(load)"; }
 ms() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.1f", (e - s) * 1000 }'; }
 
-r="$work/rootfs"; mkdir -p "$r"/{bin,etc,tmp,root,proc,sys,dev}
-cp /bin/busybox "$r/bin/busybox"
-for a in $(/bin/busybox --list-full); do [ "$a" = bin/busybox ] || { mkdir -p "$r/$(dirname "$a")"; ln -sf /bin/busybox "$r/$a"; }; done
-echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc/group"
-tar --numeric-owner --owner=0 --group=0 -C "$r" -cf "$work/busybox.tar" .
-docker import --change 'CMD ["sh"]' "$work/busybox.tar" busybox:latest >/dev/null
+import_busybox
 
 # 1. docker exec c true: median of 21 (after two warm-ups), and `runc exec` alone for comparison.
 docker run -d --name bench-exec busybox sleep 3600 >/dev/null 2>&1
