@@ -142,11 +142,21 @@ public sealed partial class ContainerService
 
     private async Task<string> EnsureRootfsAsync(ContainerRecord record, CancellationToken cancellationToken)
     {
-        string rootfs = _runtime.RootfsPath(record.Id)
-            ?? throw new ConflictException($"container {record.Id}: its filesystem is not available");
-        if (!IsActive(record.State.Status) && !RuntimeService.IsMountPoint(rootfs))
-            await _runtime.PrepareAsync(BuildSpec(record), cancellationToken);
-        return rootfs;
+        var handle = Handle(record.Id);
+        // Not while an exit is being cleaned up (which unmounts); once mounted, a later clean-up leaves a busy mount alone.
+        await handle.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            string rootfs = _runtime.RootfsPath(record.Id)
+                ?? throw new ConflictException($"container {record.Id}: its filesystem is not available");
+            if (!IsActive(record.State.Status) && !RuntimeService.IsMountPoint(rootfs))
+                await _runtime.PrepareAsync(BuildSpec(record), cancellationToken);
+            return rootfs;
+        }
+        finally
+        {
+            handle.Lock.Release();
+        }
     }
 
     /// <summary>

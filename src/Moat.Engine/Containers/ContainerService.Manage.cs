@@ -173,23 +173,4 @@ public sealed partial class ContainerService
 
     /// <summary>Bytes in the container's writable layer (its bundle's upper dir).</summary>
     public long SizeRw(ContainerRecord record) => Volumes.VolumeService.DirectorySize(System.IO.Path.Combine(_store.DirectoryOf(record.Id), "bundle", "diff"));
-
-    /// <summary>The container's filesystem for reads (export), mounted again if the container is stopped.</summary>
-    public string RootfsFor(string idOrName)
-    {
-        var record = _store.Get(idOrName);
-        var handle = Handle(record.Id);
-        // Not while an exit is being cleaned up (which unmounts); once mounted, a later clean-up leaves a busy mount alone.
-        handle.Lock.Wait();
-        try
-        {
-            return _runtime.RootfsPath(record.Id) is { } path && Directory.Exists(path)
-                ? path
-                : throw new ConflictException($"container {record.Id}: its filesystem is not available for export");
-        }
-        finally
-        {
-            handle.Lock.Release();
-        }
-    }
 }
