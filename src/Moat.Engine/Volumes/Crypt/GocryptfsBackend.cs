@@ -14,11 +14,9 @@ public sealed class GocryptfsBackend : IVolumeBackend
     public string Name => "gocryptfs";
     public string Cipher => "AES-256-GCM";
 
-    public static string? FindTool(string name) => CryptTool.Find(name);
-
     public void CheckAvailable()
     {
-        if (FindTool("gocryptfs") is null)
+        if (CryptTool.Find("gocryptfs") is null)
             throw new UnsupportedException("the gocryptfs backend needs the gocryptfs program (Debian: apt-get install gocryptfs fuse3)");
         if (!File.Exists("/dev/fuse"))
             throw new UnsupportedException("the gocryptfs backend needs FUSE, but /dev/fuse does not exist (modprobe fuse)");
@@ -60,7 +58,7 @@ public sealed class GocryptfsBackend : IVolumeBackend
     private static void Run(IReadOnlyList<string> args, ReadOnlySpan<byte> volumeKey, string what)
     {
         // The password (the volume key in hex) goes over stdin, never on the command line (/proc/PID/cmdline).
-        string tool = FindTool("gocryptfs") ?? throw new UnsupportedException("the gocryptfs backend needs the gocryptfs program (Debian: apt-get install gocryptfs fuse3)");
+        string tool = CryptTool.Find("gocryptfs") ?? throw new UnsupportedException("the gocryptfs backend needs the gocryptfs program (Debian: apt-get install gocryptfs fuse3)");
         CryptTool.Run(tool, args, volumeKey, withKey: true, what);
     }
 }
