@@ -326,6 +326,7 @@ public sealed partial class ContainerService
         {
             Id = r.Id,
             LowerDirs = r.LowerDirs,
+            Runtime = string.IsNullOrEmpty(host.Runtime) ? null : host.Runtime,
             Args = [r.Path, .. r.Args],
             Env = r.Config.Env ?? [],
             WorkingDir = r.Config.WorkingDir.Length > 0 ? r.Config.WorkingDir : "/",

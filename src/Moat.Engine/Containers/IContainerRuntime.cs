@@ -79,6 +79,8 @@ public sealed record RuntimeContainerSpec
 {
     public required string Id { get; init; }
     public required IReadOnlyList<string> LowerDirs { get; init; }
+    /// <summary>HostConfig.Runtime (docker run --runtime): a name from "runtimes"; null for the default runtime.</summary>
+    public string? Runtime { get; init; }
     public required IReadOnlyList<string> Args { get; init; }
     public IReadOnlyList<string> Env { get; init; } = [];
     public string WorkingDir { get; init; } = "/";

@@ -24,14 +24,14 @@ public sealed class RuntimeServiceAdapter : IContainerRuntime
     public Task PrepareAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _runtime.Register(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), null);
+        _runtime.Register(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), spec.Runtime);
         return Task.CompletedTask;
     }
 
     public async Task<int> StartAsync(RuntimeContainerSpec spec, CancellationToken cancellationToken)
     {
         // The bundle is made before every start: it mounts the rootfs and applies updated resources.
-        await _runtime.PrepareAsync(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), null, cancellationToken);
+        await _runtime.PrepareAsync(Map(spec), new ContainerRootfs.Overlay(spec.LowerDirs), BundleDir(spec.Id), spec.Runtime, cancellationToken);
         try
         {
             return await _runtime.StartAsync(spec.Id, cancellationToken);
