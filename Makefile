@@ -18,7 +18,7 @@ build: deps
 	@mkdir -p $(DIST)
 	install -m 0755 obj/publish/moatd/moatd $(DIST)/moatd
 	install -m 0755 obj/publish/moat/moat $(DIST)/moat
-	$(CC) -O2 -Wall -Wextra -Werror -o $(DIST)/moat-shim src/Moat.Shim/moat-shim.c
+	$(CC) -O2 -Wall -Wextra -Werror -o $(DIST)/moat-shim src/Moat.Shim/moat-shim.c src/Moat.Shim/native-exec.c -lseccomp
 
 run: build
 	$(DIST)/moatd $(ARGS)

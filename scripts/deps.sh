@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Moat needs on Debian 12. Idempotent: does nothing when all is there.
 set -euo pipefail
-packages=(clang gcc libc6-dev zlib1g-dev runc crun busybox-static openssl openssh-server tmux jq procps iproute2 util-linux curl systemd tini gocryptfs fuse3 cryptsetup-bin)
+packages=(clang gcc libc6-dev zlib1g-dev runc crun busybox-static openssl openssh-server tmux jq procps iproute2 util-linux curl systemd tini gocryptfs fuse3 cryptsetup-bin libseccomp-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

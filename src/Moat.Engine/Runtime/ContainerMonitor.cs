@@ -12,6 +12,11 @@ public sealed record MonitorLaunch(
     /// <summary>For an exec: the process.json to run with `runtime exec --detach` instead of create.</summary>
     public string? ExecProcessFile { get; init; }
 
+    /// <summary>For an exec the monitor starts itself (<see cref="NativeExec"/>): its configuration file.</summary>
+    public string? ExecNativeFile { get; init; }
+
+    internal bool IsExec => ExecProcessFile is not null || ExecNativeFile is not null;
+
     /// <summary>
     /// Keep the output until the first client attaches: an exec (off when detached), or a container started with
     /// <see cref="Run"/> while attaches wait for it (docker run), so none of its first output is missed.
@@ -76,9 +81,10 @@ public sealed class ContainerMonitor(string shimPath)
         if (launch.OpenStdin) a.Add("--stdin");
         if (launch.StdinOnce) a.Add("--stdin-once");
         if (launch.LoopbackUp) a.Add("--loopback-up");
-        if (launch.Run && launch.ExecProcessFile is null) a.Add("--run");
+        if (launch.Run && !launch.IsExec) a.Add("--run");
         if (launch.ExecProcessFile is not null) { a.Add("--exec-process"); a.Add(launch.ExecProcessFile); }
-        if (launch.HoldOutput && (launch.ExecProcessFile is not null || launch.Run)) a.Add("--hold-output");
+        else if (launch.ExecNativeFile is not null) { a.Add("--exec-native"); a.Add(launch.ExecNativeFile); }
+        if (launch.HoldOutput && (launch.IsExec || launch.Run)) a.Add("--hold-output");
 
         Process process;
         try { process = Process.Start(psi)!; }
@@ -97,7 +103,7 @@ public sealed class ContainerMonitor(string shimPath)
             if (process.ExitCode != 0)
             {
                 string message = CliOciRuntime.ErrorMessage(error);
-                throw launch.Runtime is CliOciRuntime cli ? cli.Translate(launch.ExecProcessFile is not null ? "exec" : launch.Run ? "run" : "create", message, process.ExitCode) : new OciRuntimeException(message, process.ExitCode);
+                throw launch.Runtime is CliOciRuntime cli ? cli.Translate(launch.IsExec ? "exec" : launch.Run ? "run" : "create", message, process.ExitCode) : new OciRuntimeException(message, process.ExitCode);
             }
             return int.Parse(output.Trim(), CultureInfo.InvariantCulture);
         }

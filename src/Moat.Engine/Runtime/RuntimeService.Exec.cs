@@ -15,7 +15,7 @@ public sealed partial class RuntimeService
 
     /// <summary>
     /// Runs <paramref name="process"/> in the running container <paramref name="id"/> under its own monitor
-    /// (`runc exec --detach --process`): stdio on <see cref="ExecStarted.AttachSocket"/>, exit via <see cref="WaitExecAsync"/>.
+    /// (native for runc and crun, see <see cref="NativeExec"/>; else `runtime exec --detach --process`): stdio on <see cref="ExecStarted.AttachSocket"/>, exit via <see cref="WaitExecAsync"/>.
     /// </summary>
     public async Task<ExecStarted> ExecAsync(string id, string execId, OciProcess process, bool openStdin, CancellationToken cancellationToken, bool holdOutput = true)
     {
@@ -29,13 +29,34 @@ public sealed partial class RuntimeService
         if (Directory.Exists(dir)) throw new RuntimeStateException($"exec {execId} already exists");
         Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.WriteAllText(Path.Combine(dir, "container"), id);
-        string processFile = Path.Combine(dir, "process.json");
-        AtomicFile.Write(processFile, JsonSerializer.Serialize(process, OciJsonContext.Default.OciProcess), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var runtime = _runtimes.Get(record.Runtime);
+        var launch = new MonitorLaunch(id, record.Bundle, dir, runtime, LogPath: null, 0, 1, process.Terminal == true, openStdin, StdinOnce: openStdin, LoopbackUp: false)
+        {
+            HoldOutput = holdOutput,
+        };
+        string configFile;
+        if (NativeExec.Supports(runtime) && ContainerMonitor.ReadPid(Path.Combine(stateDir, "init.pid")) is > 0 and var initPid)
+        {
+            // The monitor joins the container itself; the file holds the environment, so it lives only until the launch returns.
+            configFile = Path.Combine(dir, "exec.conf");
+            var spec = ReadSpec(record);
+            string seccompCache = Path.Combine(_options.ExecRoot, "moat-seccomp");
+            Directory.CreateDirectory(seccompCache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            byte[] config = NativeExec.Build(process, spec, initPid, NativeExec.CgroupProcsFiles(initPid), seccompCache);
+            using (var f = new FileStream(configFile, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+                f.Write(config);
+            launch = launch with { ExecNativeFile = configFile };
+        }
+        else
+        {
+            configFile = Path.Combine(dir, "process.json");
+            AtomicFile.Write(configFile, JsonSerializer.Serialize(process, OciJsonContext.Default.OciProcess), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            launch = launch with { ExecProcessFile = configFile };
+        }
         try
         {
-            int pid = await _monitor.LaunchAsync(new MonitorLaunch(
-                id, record.Bundle, dir, _runtimes.Get(record.Runtime), LogPath: null, 0, 1,
-                process.Terminal == true, openStdin, StdinOnce: openStdin, LoopbackUp: false) { ExecProcessFile = processFile, HoldOutput = holdOutput }, cancellationToken);
+            int pid = await _monitor.LaunchAsync(launch, cancellationToken);
+            if (launch.ExecNativeFile is not null) File.Delete(configFile);
             return new ExecStarted(execId, pid, Path.Combine(dir, ContainerMonitor.AttachSocket));
         }
         catch
@@ -54,9 +75,7 @@ public sealed partial class RuntimeService
     {
         var record = Load(id);
         if (args.Count == 0) throw new InvalidArgumentException("No exec command specified");
-        var spec = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(record.Bundle, "config.json")), OciJsonContext.Default.OciSpec)
-            ?? throw new InvalidOperationException("config.json is empty");
-        var p = spec.Process;
+        var p = ReadSpec(record).Process;
         p.Args = [.. args];
         p.Terminal = terminal ? true : null;
         p.ConsoleSize = null;
@@ -82,6 +101,10 @@ public sealed partial class RuntimeService
         }
         return p;
     }
+
+    private static OciSpec ReadSpec(RuntimeRecord record) =>
+        JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(record.Bundle, "config.json")), OciJsonContext.Default.OciSpec)
+            ?? throw new InvalidOperationException("config.json is empty");
 
     /// <summary>The exec's exit code once it ended.</summary>
     public async Task<int> WaitExecAsync(string execId, CancellationToken cancellationToken)

@@ -44,7 +44,7 @@ internal static class RuntimeTestEnvironment
         string dir = Path.Combine(Path.GetTempPath(), $"moat-shim-test-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         string output = Path.Combine(dir, "moat-shim");
-        var result = Run("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", output, Path.Combine(RepoRoot(), "src/Moat.Shim/moat-shim.c")]);
+        var result = Run("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", output, Path.Combine(RepoRoot(), "src/Moat.Shim/moat-shim.c"), Path.Combine(RepoRoot(), "src/Moat.Shim/native-exec.c"), "-lseccomp"]);
         if (result.ExitCode != 0) throw new InvalidOperationException("compiling moat-shim failed: " + result.Stderr);
         return output;
     }
