@@ -12,6 +12,9 @@ namespace Moat.Engine.Runtime;
 /// </summary>
 public static class NativeExec
 {
+    /// <summary>A cgroup directory to join: v1 (the joiner moves itself there) or v2 (the process is created there).</summary>
+    public readonly record struct CgroupDir(bool V2, string Path);
+
     /// <summary>Whether exec may join the container's namespaces directly instead of asking <paramref name="runtime"/>.</summary>
     public static bool Supports(IOciRuntime runtime) => runtime is RuncRuntime or CrunRuntime;
 
@@ -32,13 +35,13 @@ public static class NativeExec
     /// Where the monitor keeps compiled filters, one file per distinct profile named by the SHA-256 of its rules
     /// (root-only: a program loaded from there is trusted like config.json).
     /// </param>
-    public static byte[] Build(OciProcess process, OciSpec spec, int initPid, IReadOnlyList<string> cgroupProcsFiles, string? seccompCacheDir = null)
+    public static byte[] Build(OciProcess process, OciSpec spec, int initPid, IReadOnlyList<CgroupDir> cgroups, string? seccompCacheDir = null)
     {
         var b = new Builder();
         b.Add("pid", initPid.ToString(CultureInfo.InvariantCulture));
         foreach (var ns in spec.Linux?.Namespaces ?? [])
             b.Add("ns", ns.Type);
-        foreach (var file in cgroupProcsFiles) b.Add("cgroup", file);
+        foreach (var cgroup in cgroups) b.Add(cgroup.V2 ? "cgroup-v2" : "cgroup-v1", cgroup.Path);
         foreach (var arg in process.Args) b.Add("arg", arg);
         foreach (var env in process.Env ?? []) b.Add("env", env);
         b.Add("cwd", string.IsNullOrEmpty(process.Cwd) ? "/" : process.Cwd);
@@ -146,15 +149,15 @@ public static class NativeExec
     }
 
     /// <summary>
-    /// The cgroup.procs files of every hierarchy <paramref name="pid"/> is in (what runc exec joins), from
-    /// /proc/PID/cgroup and where each hierarchy is mounted.
+    /// The cgroup of every hierarchy <paramref name="pid"/> is in (what runc exec joins), from /proc/PID/cgroup and
+    /// where each hierarchy is mounted.
     /// </summary>
-    public static List<string> CgroupProcsFiles(int pid) =>
-        CgroupProcsFiles(File.ReadAllText($"/proc/{pid}/cgroup"), File.ReadAllText("/proc/self/mountinfo"));
+    public static List<CgroupDir> CgroupDirs(int pid) =>
+        CgroupDirs(File.ReadAllText($"/proc/{pid}/cgroup"), File.ReadAllText("/proc/self/mountinfo"));
 
-    internal static List<string> CgroupProcsFiles(string procCgroup, string mountinfo)
+    internal static List<CgroupDir> CgroupDirs(string procCgroup, string mountinfo)
     {
-        // (mount point, mount root) per hierarchy: "" for cgroup2, else its superoptions that name controllers.
+        // (mount point, mount root) per hierarchy: the cgroup2 one, and the v1 ones by their superoptions.
         var unified = default((string Point, string Root)?);
         var v1 = new List<(HashSet<string> Options, string Point, string Root)>();
         foreach (var line in mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -168,13 +171,14 @@ public static class NativeExec
             if (right[0] == "cgroup2") unified ??= (point, root);
             else if (right[0] == "cgroup") v1.Add((new HashSet<string>(right[2].Split(','), StringComparer.Ordinal), point, root));
         }
-        var files = new List<string>();
+        var dirs = new List<CgroupDir>();
         foreach (var line in procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split(':', 3);
             if (parts.Length != 3) continue;
+            bool isV2 = parts[0] == "0" && parts[1].Length == 0;
             (string Point, string Root)? mount = null;
-            if (parts[1].Length == 0) mount = unified;
+            if (isV2) mount = unified;
             else
             {
                 var controllers = parts[1].Split(',');
@@ -184,10 +188,10 @@ public static class NativeExec
             if (mount is not { } found) continue;
             string path = parts[2];
             if (found.Root != "/" && path.StartsWith(found.Root, StringComparison.Ordinal)) path = path[found.Root.Length..];
-            string procs = Path.Join(found.Point, path.TrimStart('/'), "cgroup.procs");
-            if (!files.Contains(procs)) files.Add(procs);
+            var dir = new CgroupDir(isV2, Path.Join(found.Point, path.TrimStart('/')).TrimEnd('/'));
+            if (!dirs.Contains(dir)) dirs.Add(dir);
         }
-        return files;
+        return dirs;
     }
 
     private static string Unescape(string field) => field.Replace("\\040", " ", StringComparison.Ordinal);

@@ -42,7 +42,7 @@ public sealed partial class RuntimeService
             var spec = ReadSpec(record);
             string seccompCache = Path.Combine(_options.ExecRoot, "moat-seccomp");
             Directory.CreateDirectory(seccompCache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            byte[] config = NativeExec.Build(process, spec, initPid, NativeExec.CgroupProcsFiles(initPid), seccompCache);
+            byte[] config = NativeExec.Build(process, spec, initPid, NativeExec.CgroupDirs(initPid), seccompCache);
             using (var f = new FileStream(configFile, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
                 f.Write(config);
             launch = launch with { ExecNativeFile = configFile };

@@ -41,11 +41,12 @@ public sealed class NativeExecTests
     [Fact]
     public void Build_ProcessAndContainer_AllRecordsInOrder()
     {
-        var records = Records(NativeExec.Build(Process(), Spec(), 4242, ["/sys/fs/cgroup/pids/moat/x/cgroup.procs"]));
+        var records = Records(NativeExec.Build(Process(), Spec(), 4242, [new(false, "/sys/fs/cgroup/pids/moat/x"), new(true, "/sys/fs/cgroup/unified/moat/x")]));
 
         Assert.Contains(("pid", "4242"), records);
         Assert.Equal(["pid", "network", "mount"], records.Where(r => r.Key == "ns").Select(r => r.Value));
-        Assert.Contains(("cgroup", "/sys/fs/cgroup/pids/moat/x/cgroup.procs"), records);
+        Assert.Contains(("cgroup-v1", "/sys/fs/cgroup/pids/moat/x"), records);
+        Assert.Contains(("cgroup-v2", "/sys/fs/cgroup/unified/moat/x"), records);
         Assert.Equal(["sh", "-c", "echo a\nb"], records.Where(r => r.Key == "arg").Select(r => r.Value));
         Assert.Contains(("env", "MULTI=line1\nline2"), records);
         Assert.Contains(("cwd", "/tmp"), records);
@@ -155,7 +156,7 @@ public sealed class NativeExecTests
         Assert.Throws<InvalidOperationException>(() => NativeExec.Action("SCMP_ACT_NOTIFY", null));
 
     [Fact]
-    public void CgroupProcsFiles_Hybrid_EveryHierarchyOfInit()
+    public void CgroupDirs_Hybrid_EveryHierarchyOfInit()
     {
         const string mountinfo = """
             30 25 0:26 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro,mode=755
@@ -175,12 +176,12 @@ public sealed class NativeExecTests
             """;
         Assert.Equal(
         [
-            "/sys/fs/cgroup/systemd/moat/abc/cgroup.procs",
-            "/sys/fs/cgroup/cpu,cpuacct/moat/abc/cgroup.procs",
-            "/sys/fs/cgroup/pids/moat/abc/cgroup.procs",
-            "/sys/fs/cgroup/memory/moat/abc/cgroup.procs",
-            "/sys/fs/cgroup/unified/moat/abc/cgroup.procs",
-        ], NativeExec.CgroupProcsFiles(procCgroup, mountinfo));
+            new(false, "/sys/fs/cgroup/systemd/moat/abc"),
+            new(false, "/sys/fs/cgroup/cpu,cpuacct/moat/abc"),
+            new(false, "/sys/fs/cgroup/pids/moat/abc"),
+            new(false, "/sys/fs/cgroup/memory/moat/abc"),
+            new NativeExec.CgroupDir(true, "/sys/fs/cgroup/unified/moat/abc"),
+        ], NativeExec.CgroupDirs(procCgroup, mountinfo));
     }
 
     [Fact]
