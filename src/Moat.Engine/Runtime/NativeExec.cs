@@ -18,6 +18,23 @@ public static class NativeExec
     /// <summary>Whether exec may join the container's namespaces directly instead of asking <paramref name="runtime"/>.</summary>
     public static bool Supports(IOciRuntime runtime) => runtime is RuncRuntime or CrunRuntime;
 
+    /// <summary>
+    /// Whether everything <paramref name="process"/> asks for is something the native exec applies: an AppArmor
+    /// profile is not, so such a process goes to the runtime rather than run less confined.
+    /// </summary>
+    public static bool Covers(OciProcess process) => string.IsNullOrEmpty(process.ApparmorProfile);
+
+    /// <summary>
+    /// Checks that <paramref name="dirs"/> (from the init pid) are the container's own cgroup: a pid that is no longer
+    /// the container's init can never lead an exec into another process's namespaces.
+    /// </summary>
+    public static void CheckOwnCgroup(IReadOnlyList<CgroupDir> dirs, string cgroupsPath, string id)
+    {
+        string suffix = "/" + cgroupsPath.Trim('/');
+        if (dirs.Count == 0 || !dirs.All(d => d.Path.EndsWith(suffix, StringComparison.Ordinal)))
+            throw new RuntimeStateException($"Container {id} is not running");
+    }
+
     // libseccomp's action values (the kernel's SECCOMP_RET_*), and its comparison operators.
     private const uint ActKillThread = 0x00000000, ActKillProcess = 0x80000000, ActTrap = 0x00030000, ActErrno = 0x00050000,
         ActTrace = 0x7ff00000, ActLog = 0x7ffc0000, ActAllow = 0x7fff0000;

@@ -35,14 +35,18 @@ public sealed partial class RuntimeService
             HoldOutput = holdOutput,
         };
         string configFile;
-        if (NativeExec.Supports(runtime) && ContainerMonitor.ReadPid(Path.Combine(stateDir, "init.pid")) is > 0 and var initPid)
+        if (NativeExec.Supports(runtime) && NativeExec.Covers(process) && ContainerMonitor.ReadPid(Path.Combine(stateDir, "init.pid")) is > 0 and var initPid)
         {
             // The monitor joins the container itself; the file holds the environment, so it lives only until the launch returns.
             configFile = Path.Combine(dir, "exec.conf");
             var spec = ReadSpec(record);
+            List<NativeExec.CgroupDir> cgroups;
+            try { cgroups = NativeExec.CgroupDirs(initPid); }
+            catch (IOException) { throw new RuntimeStateException($"Container {id} is not running"); }
+            NativeExec.CheckOwnCgroup(cgroups, record.CgroupsPath, id);
             string seccompCache = Path.Combine(_options.ExecRoot, "moat-seccomp");
             Directory.CreateDirectory(seccompCache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            byte[] config = NativeExec.Build(process, spec, initPid, NativeExec.CgroupDirs(initPid), seccompCache);
+            byte[] config = NativeExec.Build(process, spec, initPid, cgroups, seccompCache);
             using (var f = new FileStream(configFile, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
                 f.Write(config);
             launch = launch with { ExecNativeFile = configFile };

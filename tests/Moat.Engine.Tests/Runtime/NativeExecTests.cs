@@ -185,6 +185,24 @@ public sealed class NativeExecTests
     }
 
     [Fact]
+    public void CheckOwnCgroup_OtherProcessesCgroup_NotRunning()
+    {
+        NativeExec.CheckOwnCgroup([new(false, "/sys/fs/cgroup/pids/moat/abc"), new(true, "/sys/fs/cgroup/unified/moat/abc")], "/moat/abc", "abc");
+        Assert.Throws<RuntimeStateException>(() =>
+            NativeExec.CheckOwnCgroup([new(false, "/sys/fs/cgroup/pids/moat/abc"), new(true, "/sys/fs/cgroup/unified/user.slice")], "/moat/abc", "abc"));
+        Assert.Throws<RuntimeStateException>(() => NativeExec.CheckOwnCgroup([], "/moat/abc", "abc"));
+    }
+
+    [Fact]
+    public void Covers_AppArmorProfile_LeftToTheRuntime()
+    {
+        Assert.True(NativeExec.Covers(Process()));
+        var p = Process();
+        p.ApparmorProfile = "docker-default";
+        Assert.False(NativeExec.Covers(p));
+    }
+
+    [Fact]
     public void Supports_NamespaceRuntimesOnly()
     {
         Assert.True(NativeExec.Supports(new RuncRuntime("/tmp/x")));
