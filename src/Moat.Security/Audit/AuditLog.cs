@@ -5,7 +5,8 @@ namespace Moat.Security.Audit;
 
 /// <summary>
 /// The append-only, hash-chained audit log (docs/audit.md). One writer task chains entries in arrival order
-/// and commits them in groups: one write and one fsync per batch, so an acknowledged entry is on disk.
+/// and commits them in groups: one write per batch, and an fsync before any waiting entry is acknowledged (the
+/// others, reads and events, are fsynced within <see cref="ReadSyncInterval"/>).
 /// The file is created 0600; at <see cref="MaxFileBytes"/> it rotates to FILE.1 … FILE.N and the chain
 /// continues in the new file.
 /// </summary>
@@ -16,6 +17,8 @@ public sealed class AuditLog : IAsyncDisposable
     private const int MaxQueued = 16 * 1024;
     private const int MaxTailScan = 1024 * 1024;
     private static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(5);
+    /// <summary>How long written entries that nobody waits for (reads, events) may stay out of an fsync.</summary>
+    public static readonly TimeSpan ReadSyncInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxQueued)
     {
@@ -78,8 +81,8 @@ public sealed class AuditLog : IAsyncDisposable
         Enqueue(new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), urgent));
 
     /// <summary>
-    /// Chains and queues the entry for the next group commit without waiting for it (reads: losing the last few
-    /// milliseconds of them in a power cut is accepted). The task completes at once unless the writer is
+    /// Chains and queues the entry for the next group commit without waiting for it (reads: losing the last
+    /// <see cref="ReadSyncInterval"/> of them in a power cut is accepted). The task completes at once unless the writer is
     /// <see cref="MaxQueued"/> entries behind, in which case it completes when there is room again.
     /// </summary>
     public Task Record(AuditEntry entry) => Enqueue(new Pending(entry, null, Urgent: false));
@@ -112,15 +115,34 @@ public sealed class AuditLog : IAsyncDisposable
         var json = new System.Buffers.ArrayBufferWriter<byte>(1024);
         using var writer = new Utf8JsonWriter(json);
         var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        // Written but not yet fsynced: only entries nobody waits for (reads, events), for at most ReadSyncInterval.
+        bool dirty = false;
+        long lastSync = Environment.TickCount64;
+        Task<bool>? waiting = null;
+        while (true)
         {
+            waiting ??= reader.WaitToReadAsync().AsTask();
+            if (dirty)
+            {
+                int left = (int)Math.Max(0, lastSync + (long)ReadSyncInterval.TotalMilliseconds - Environment.TickCount64);
+                if (!waiting.Wait(left))
+                {
+                    Sync(ref dirty, ref lastSync);
+                    continue;
+                }
+            }
+            bool more = waiting.GetAwaiter().GetResult();
+            waiting = null;
+            if (!more) break;
             batch.Clear();
             buffer.SetLength(0);
             while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
-            if (!batch.Exists(p => p.Urgent) && batch.Count < MaxBatch)
+            bool urgent = batch.Exists(p => p.Urgent);
+            if (!urgent && batch.Count < MaxBatch)
             {
                 Thread.Sleep(CoalesceDelay);
                 while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
+                urgent = batch.Exists(p => p.Urgent);
             }
             long seq = _seq;
             string prev = _prev;
@@ -133,7 +155,8 @@ public sealed class AuditLog : IAsyncDisposable
                     p.Entry.Prev = prev;
                     json.ResetWrittenCount();
                     writer.Reset(json);
-                    JsonSerializer.Serialize(writer, p.Entry, AuditJsonContext.Default.AuditEntry);
+                    AuditEntryWriter.Write(writer, p.Entry);
+                    writer.Flush();
                     long before = buffer.Length;
                     prev = AuditChain.Seal(json.WrittenSpan, buffer, _hasher);
                     long lineLength = buffer.Length - before;
@@ -149,9 +172,11 @@ public sealed class AuditLog : IAsyncDisposable
                     }
                 }
                 _file.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
-                _file.Flush(flushToDisk: true);
                 _seq = seq;
                 _prev = prev;
+                dirty = true;
+                // An entry somebody waits for is on disk before they go on; the others at most ReadSyncInterval later.
+                if (urgent || Environment.TickCount64 - lastSync >= (long)ReadSyncInterval.TotalMilliseconds) Sync(ref dirty, ref lastSync);
                 foreach (var p in batch) p.Done?.TrySetResult();
             }
             catch (Exception e)
@@ -160,6 +185,18 @@ public sealed class AuditLog : IAsyncDisposable
                 foreach (var p in batch) p.Done?.TrySetException(e);
             }
         }
+        if (dirty)
+        {
+            try { Sync(ref dirty, ref lastSync); }
+            catch (Exception e) { _onError?.Invoke(e); }
+        }
+    }
+
+    private void Sync(ref bool dirty, ref long lastSync)
+    {
+        _file.Flush(flushToDisk: true);
+        dirty = false;
+        lastSync = Environment.TickCount64;
     }
 
     /// <summary>FILE.(N-1) → FILE.N … FILE → FILE.1, then a fresh FILE; the next entry's prev links across.</summary>

@@ -55,6 +55,52 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_EveryField_DocumentedNamesOrderAndEscaping()
+    {
+        await using (var log = AuditLog.Open(LogPath, time: new FixedTime()))
+        {
+            await log.AppendAsync(new AuditEntry
+            {
+                RequestId = "0HN:1", User = "alice", Groups = ["dev", "ops"], Auth = "tls", Uid = 1000, Gid = 1001, Pid = 42,
+                CertSerial = "0A", CertFingerprint = "ff00", Transport = "tcp", Remote = "127.0.0.1:5000", Method = "POST",
+                Action = "container.create", ObjectId = "abc", ObjectName = "we\"ird<name>", Decision = "deny", Rule = "role viewer",
+                Status = 403, DurationMs = 0.125, Message = "é",
+            });
+            await log.AppendAsync(new AuditEntry { Kind = "daemon" });
+        }
+        var lines = Lines();
+        Assert.True(AuditChain.TrySplit(lines[0], out var body, out _));
+        Assert.Equal(
+            "{\"seq\":1,\"time\":\"2026-11-29T10:00:00.0000000Z\",\"kind\":\"request\",\"request_id\":\"0HN:1\",\"user\":\"alice\"," +
+            "\"groups\":[\"dev\",\"ops\"],\"auth\":\"tls\",\"uid\":1000,\"gid\":1001,\"pid\":42,\"cert_serial\":\"0A\",\"cert_sha256\":\"ff00\"," +
+            "\"transport\":\"tcp\",\"remote\":\"127.0.0.1:5000\",\"method\":\"POST\",\"action\":\"container.create\",\"object_id\":\"abc\"," +
+            "\"object_name\":\"we\\u0022ird\\u003Cname\\u003E\",\"decision\":\"deny\",\"rule\":\"role viewer\",\"status\":403,\"duration_ms\":0.125," +
+            "\"message\":\"\\u00E9\",\"prev\":\"" + AuditChain.Genesis + "\"",
+            Encoding.UTF8.GetString(body));
+        Assert.True(AuditChain.TrySplit(lines[1], out var minimal, out _));
+        Assert.StartsWith("{\"seq\":2,\"time\":\"2026-11-29T10:00:00.0000000Z\",\"kind\":\"daemon\",\"prev\":\"", Encoding.UTF8.GetString(minimal));
+        Assert.True(AuditVerifier.Verify([LogPath]).Intact);
+    }
+
+    [Fact]
+    public async Task Record_NotWaitedFor_ReachesTheFileWithoutAStateChange()
+    {
+        await using var log = AuditLog.Open(LogPath);
+        await log.Record(new AuditEntry { User = "reader", Action = "container.list", Decision = "allow", Status = 200 });
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!File.ReadAllText(LogPath).Contains("\"user\":\"reader\"", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the read's entry never reached the file");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private sealed class FixedTime : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
+    }
+
+    [Fact]
     public async Task Append_ManyConcurrent_ChainVerifies()
     {
         await WriteAsync(200);
