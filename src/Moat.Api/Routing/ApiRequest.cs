@@ -31,6 +31,9 @@ public sealed class ApiRequest
     /// <summary>Set by the authorizer: what the request is about, for the audit log (object id or name).</summary>
     public string? Resource { get; set; }
 
+    /// <summary>The authorization decision in force (see RequestAuthorization); null without a policy.</summary>
+    internal Moat.Security.Policy.Decision? Decision { get; set; }
+
     public string Value(string name) => Values[name];
     /// <summary>The first value of a query parameter, as Go's <c>r.Form.Get</c> (repeated parameters are not joined).</summary>
     public string? Query(string name) => Http.Request.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;

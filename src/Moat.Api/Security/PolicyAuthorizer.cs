@@ -39,7 +39,6 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         if (_audit is not null && request.Action != Actions.Ping)
         {
             var record = new AuditRecord(_audit, request);
-            http.Items[typeof(AuditRecord)] = record;
             http.Response.OnStarting(record.OnStartingAsync);
             http.Response.OnCompleted(record.OnCompletedAsync);
         }

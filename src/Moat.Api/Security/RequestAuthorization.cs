@@ -9,13 +9,10 @@ namespace Moat.Api.Security;
 /// </summary>
 public static class RequestAuthorization
 {
-    private static readonly object DecisionKey = new();
-
-    internal static void Record(ApiRequest request, Decision decision) => request.Http.Items[DecisionKey] = decision;
+    internal static void Record(ApiRequest request, Decision decision) => request.Decision = decision;
 
     /// <summary>The decision in force for this request; null when no policy is configured.</summary>
-    public static Decision? DecisionOf(ApiRequest request) =>
-        request.Http.Items.TryGetValue(DecisionKey, out var d) ? d as Decision : null;
+    public static Decision? DecisionOf(ApiRequest request) => request.Decision;
 
     /// <summary>Null when the caller sees every object; else the owner whose objects alone are visible.</summary>
     public static string? OwnerFilter(this ApiRequest request) =>
