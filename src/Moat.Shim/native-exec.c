@@ -592,11 +592,31 @@ static void __attribute__((noreturn)) join_and_fork(struct exec_config *c, const
     _exit(0);
 }
 
+/* The monitor lives as long as the process: what only the start needed goes. */
+static void release_config(struct exec_config *c)
+{
+    free(config_text);
+    free(c->rules);
+    free(c->bpf);
+    config_text = NULL;
+    c->rules = NULL;
+    c->bpf = NULL;
+}
+
+static int start_process(struct exec_config *c, const struct native_exec_stdio *io, int *pid_out, int *master_out, char *err, size_t errlen);
+
 int native_exec(const char *config_path, const struct native_exec_stdio *io, int *pid_out, int *master_out, char *err, size_t errlen)
 {
     static struct exec_config c;
-    if (parse_config(config_path, &c, err, errlen) < 0) return -1;
-    if (c.seccomp && prepare_seccomp(&c, err, errlen) < 0) return -1;
+    int rc = parse_config(config_path, &c, err, errlen);
+    if (rc == 0 && c.seccomp) rc = prepare_seccomp(&c, err, errlen);
+    if (rc == 0) rc = start_process(&c, io, pid_out, master_out, err, errlen);
+    release_config(&c);
+    return rc;
+}
+
+static int start_process(struct exec_config *c, const struct native_exec_stdio *io, int *pid_out, int *master_out, char *err, size_t errlen)
+{
     int errpipe[2], pidpipe[2], console[2] = {-1, -1};
     if (pipe2(errpipe, O_CLOEXEC) < 0 || pipe2(pidpipe, O_CLOEXEC) < 0) return fail(err, errlen, "pipe: %s", strerror(errno));
     if (io->terminal && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0)
@@ -608,7 +628,7 @@ int native_exec(const char *config_path, const struct native_exec_stdio *io, int
         close(pidpipe[0]);
         if (console[0] >= 0) close(console[0]);
         error_fd = errpipe[1];
-        join_and_fork(&c, io, console[1], pidpipe[1]);
+        join_and_fork(c, io, console[1], pidpipe[1]);
     }
     close(errpipe[1]);
     close(pidpipe[1]);

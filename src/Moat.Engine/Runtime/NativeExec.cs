@@ -31,7 +31,8 @@ public static class NativeExec
     public static void CheckOwnCgroup(IReadOnlyList<CgroupDir> dirs, string cgroupsPath, string id)
     {
         string suffix = "/" + cgroupsPath.Trim('/');
-        if (dirs.Count == 0 || !dirs.All(d => d.Path.EndsWith(suffix, StringComparison.Ordinal)))
+        // Any: a hierarchy the runtime does not manage (rdma, misc…) leaves init where it was; the process follows it there too.
+        if (!dirs.Any(d => d.Path.EndsWith(suffix, StringComparison.Ordinal)))
             throw new RuntimeStateException($"Container {id} is not running");
     }
 

@@ -188,8 +188,9 @@ public sealed class NativeExecTests
     public void CheckOwnCgroup_OtherProcessesCgroup_NotRunning()
     {
         NativeExec.CheckOwnCgroup([new(false, "/sys/fs/cgroup/pids/moat/abc"), new(true, "/sys/fs/cgroup/unified/moat/abc")], "/moat/abc", "abc");
+        NativeExec.CheckOwnCgroup([new(false, "/sys/fs/cgroup/rdma"), new(true, "/sys/fs/cgroup/unified/moat/abc")], "/moat/abc", "abc");
         Assert.Throws<RuntimeStateException>(() =>
-            NativeExec.CheckOwnCgroup([new(false, "/sys/fs/cgroup/pids/moat/abc"), new(true, "/sys/fs/cgroup/unified/user.slice")], "/moat/abc", "abc"));
+            NativeExec.CheckOwnCgroup([new(false, "/sys/fs/cgroup/pids/user.slice"), new(true, "/sys/fs/cgroup/unified/user.slice")], "/moat/abc", "abc"));
         Assert.Throws<RuntimeStateException>(() => NativeExec.CheckOwnCgroup([], "/moat/abc", "abc"));
     }
 
