@@ -10,14 +10,15 @@ public static class ApiResults
 {
     public static async Task JsonAsync<T>(HttpContext http, T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using var buffer = new Json.PooledBufferWriter();
         using (var writer = new Utf8JsonWriter(buffer))
             JsonSerializer.Serialize(writer, value, typeInfo);
         buffer.Write("\n"u8);
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
-        http.Response.ContentLength = buffer.WrittenCount;
-        await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
+        http.Response.ContentLength = buffer.Length;
+        buffer.CopyTo(http.Response.BodyWriter);
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
     }
 
     public static Task NoContent(HttpContext http)

@@ -59,7 +59,9 @@ internal sealed class StateDirWatcher
 
     private void ReadLoop()
     {
-        var buffer = new byte[64 * 1024];
+        // On the pinned heap: the blocking read pins it for the daemon's lifetime, and a pinned array in gen0 would keep
+        // its whole region (up to 4 MiB, touched by every allocation before it) from being compacted or reused.
+        var buffer = GC.AllocateUninitializedArray<byte>(16 * 1024, pinned: true);
         while (true)
         {
             int n;
