@@ -39,8 +39,8 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         if (_audit is not null && request.Action != Actions.Ping)
         {
             var record = new AuditRecord(_audit, request);
-            http.Response.OnStarting(record.OnStartingAsync);
-            http.Response.OnCompleted(record.OnCompletedAsync);
+            http.Response.OnStarting(static r => ((AuditRecord)r).OnStartingAsync(), record);
+            http.Response.OnCompleted(static r => ((AuditRecord)r).OnCompletedAsync(), record);
         }
 
         if (!decision.Allowed) throw Denied(decision);
@@ -102,6 +102,23 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         }
     }
 
+    private static readonly object IdentityKey = new();
+
+    /// <summary>The caller's audit fields, encoded once per connection (its caller is fixed).</summary>
+    private static AuditIdentity IdentityOf(HttpContext http, Caller caller)
+    {
+        var items = http.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
+        if (items is not null && items.TryGetValue(IdentityKey, out var o) && o is (Caller known, AuditIdentity cached) && ReferenceEquals(known, caller))
+            return cached;
+        var identity = new AuditIdentity(
+            caller.User,
+            caller.Groups.Count == 0 ? null : caller.Groups,
+            caller.Method switch { AuthMethod.PeerCredentials => "peercred", AuthMethod.Tls => "tls", _ => "none" },
+            caller.Uid, caller.Gid, caller.Pid, caller.CertificateSerial, caller.CertificateFingerprint, caller.Transport, caller.RemoteAddress);
+        if (items is not null) items[IdentityKey] = (caller, identity);
+        return identity;
+    }
+
     /// <summary>Writes the request's audit entry once, when the response starts (durably first, for state-changing methods).</summary>
     private sealed class AuditRecord
     {
@@ -142,16 +159,7 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
             {
                 Kind = "request",
                 RequestId = _request.Http.TraceIdentifier,
-                User = caller.User,
-                Groups = caller.Groups.Count == 0 ? null : caller.Groups,
-                Auth = caller.Method switch { AuthMethod.PeerCredentials => "peercred", AuthMethod.Tls => "tls", _ => "none" },
-                Uid = caller.Uid,
-                Gid = caller.Gid,
-                Pid = caller.Pid,
-                CertSerial = caller.CertificateSerial,
-                CertFingerprint = caller.CertificateFingerprint,
-                Transport = caller.Transport,
-                Remote = caller.RemoteAddress,
+                Identity = IdentityOf(_request.Http, caller),
                 Method = _request.Http.Request.Method,
                 Action = _request.Action,
                 ObjectId = idValue ? _request.Resource : null,

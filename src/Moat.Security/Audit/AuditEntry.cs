@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -38,61 +39,148 @@ public sealed class AuditEntry
     [JsonPropertyName("message")] public string? Message { get; set; }
     /// <summary>SHA-256 (hex) of the previous entry; 64 zeros for the first entry of a new log.</summary>
     [JsonPropertyName("prev")] public string Prev { get; set; } = "";
+
+    /// <summary>
+    /// The caller's fields (user … remote) encoded once per connection: when set, they are written from it and the
+    /// separate properties are not used. See <see cref="AuditIdentity"/>.
+    /// </summary>
+    [JsonIgnore] public AuditIdentity? Identity { get; set; }
 }
 
 /// <summary>
-/// Writes an entry as the log's line body, field by field with pre-encoded names: what the source-generated
-/// serializer writes (same names, order, null fields left out), at a fraction of its cost on the writer's hot path.
+/// A caller's identity fields as they appear in every entry of its requests ("user" … "remote"), encoded once: a
+/// connection's caller is fixed, so its requests' entries repeat them verbatim.
 /// </summary>
-internal static class AuditEntryWriter
+public sealed class AuditIdentity
 {
-    private static readonly JsonEncodedText Seq = JsonEncodedText.Encode("seq"), Time = JsonEncodedText.Encode("time"),
-        Kind = JsonEncodedText.Encode("kind"), RequestId = JsonEncodedText.Encode("request_id"), User = JsonEncodedText.Encode("user"),
-        Groups = JsonEncodedText.Encode("groups"), Auth = JsonEncodedText.Encode("auth"), Uid = JsonEncodedText.Encode("uid"),
-        Gid = JsonEncodedText.Encode("gid"), Pid = JsonEncodedText.Encode("pid"), CertSerial = JsonEncodedText.Encode("cert_serial"),
-        CertFingerprint = JsonEncodedText.Encode("cert_sha256"), Transport = JsonEncodedText.Encode("transport"),
-        Remote = JsonEncodedText.Encode("remote"), Method = JsonEncodedText.Encode("method"), Action = JsonEncodedText.Encode("action"),
-        ObjectId = JsonEncodedText.Encode("object_id"), ObjectName = JsonEncodedText.Encode("object_name"),
-        Decision = JsonEncodedText.Encode("decision"), Rule = JsonEncodedText.Encode("rule"), Status = JsonEncodedText.Encode("status"),
-        DurationMs = JsonEncodedText.Encode("duration_ms"), Message = JsonEncodedText.Encode("message"), Prev = JsonEncodedText.Encode("prev");
+    internal byte[] Fragment { get; }
 
-    public static void Write(Utf8JsonWriter w, AuditEntry e)
+    public AuditIdentity(string? user, IReadOnlyList<string>? groups, string? auth, int? uid, int? gid, int? pid,
+        string? certSerial, string? certFingerprint, string? transport, string? remote)
     {
-        w.WriteStartObject();
-        w.WriteNumber(Seq, e.Seq);
-        w.WriteString(Time, e.Time);
-        w.WriteString(Kind, e.Kind);
-        Optional(w, RequestId, e.RequestId);
-        Optional(w, User, e.User);
-        if (e.Groups is { } groups)
+        var line = new AuditLineWriter(new System.Buffers.ArrayBufferWriter<byte>(256));
+        line.String("user"u8, user);
+        if (groups is not null) line.Strings("groups"u8, groups);
+        line.String("auth"u8, auth);
+        line.Number("uid"u8, uid);
+        line.Number("gid"u8, gid);
+        line.Number("pid"u8, pid);
+        line.String("cert_serial"u8, certSerial);
+        line.String("cert_sha256"u8, certFingerprint);
+        line.String("transport"u8, transport);
+        line.String("remote"u8, remote);
+        Fragment = line.Output.WrittenSpan.ToArray();
+    }
+}
+
+/// <summary>
+/// Writes an entry as its line body: <c>{"seq":…,…,"prev":"…"}</c>, fields in the documented order, null ones left
+/// out, strings escaped exactly as System.Text.Json's default encoder does. Plain ASCII (nearly every value) is
+/// copied as is; anything else goes through <see cref="JsonEncodedText"/>.
+/// </summary>
+internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> output)
+{
+    public System.Buffers.ArrayBufferWriter<byte> Output { get; } = output;
+
+    public static void Write(System.Buffers.ArrayBufferWriter<byte> output, AuditEntry e)
+    {
+        var w = new AuditLineWriter(output);
+        w.Raw("{"u8);
+        w.Number("seq"u8, e.Seq);
+        w.String("time"u8, e.Time);
+        w.String("kind"u8, e.Kind);
+        w.String("request_id"u8, e.RequestId);
+        if (e.Identity is { } identity) w.Raw(identity.Fragment);
+        else
         {
-            w.WriteStartArray(Groups);
-            foreach (var g in groups) w.WriteStringValue(g);
-            w.WriteEndArray();
+            w.String("user"u8, e.User);
+            if (e.Groups is { } groups) w.Strings("groups"u8, groups);
+            w.String("auth"u8, e.Auth);
+            w.Number("uid"u8, e.Uid);
+            w.Number("gid"u8, e.Gid);
+            w.Number("pid"u8, e.Pid);
+            w.String("cert_serial"u8, e.CertSerial);
+            w.String("cert_sha256"u8, e.CertFingerprint);
+            w.String("transport"u8, e.Transport);
+            w.String("remote"u8, e.Remote);
         }
-        Optional(w, Auth, e.Auth);
-        if (e.Uid is { } uid) w.WriteNumber(Uid, uid);
-        if (e.Gid is { } gid) w.WriteNumber(Gid, gid);
-        if (e.Pid is { } pid) w.WriteNumber(Pid, pid);
-        Optional(w, CertSerial, e.CertSerial);
-        Optional(w, CertFingerprint, e.CertFingerprint);
-        Optional(w, Transport, e.Transport);
-        Optional(w, Remote, e.Remote);
-        Optional(w, Method, e.Method);
-        Optional(w, Action, e.Action);
-        Optional(w, ObjectId, e.ObjectId);
-        Optional(w, ObjectName, e.ObjectName);
-        Optional(w, Decision, e.Decision);
-        Optional(w, Rule, e.Rule);
-        if (e.Status is { } status) w.WriteNumber(Status, status);
-        if (e.DurationMs is { } duration) w.WriteNumber(DurationMs, duration);
-        Optional(w, Message, e.Message);
-        w.WriteString(Prev, e.Prev);
-        w.WriteEndObject();
+        w.String("method"u8, e.Method);
+        w.String("action"u8, e.Action);
+        w.String("object_id"u8, e.ObjectId);
+        w.String("object_name"u8, e.ObjectName);
+        w.String("decision"u8, e.Decision);
+        w.String("rule"u8, e.Rule);
+        w.Number("status"u8, e.Status);
+        if (e.DurationMs is { } duration)
+        {
+            w.Name("duration_ms"u8);
+            var span = output.GetSpan(32);
+            if (!duration.TryFormat(span, out int n, default, System.Globalization.CultureInfo.InvariantCulture)) throw new FormatException();
+            output.Advance(n);
+            w.Raw(","u8);
+        }
+        w.String("message"u8, e.Message);
+        w.Name("prev"u8);
+        w.Value(e.Prev);
+        w.Raw("}"u8);
     }
 
-    private static void Optional(Utf8JsonWriter w, JsonEncodedText name, string? value)
+    public void Raw(ReadOnlySpan<byte> bytes) => Output.Write(bytes);
+
+    public void Name(ReadOnlySpan<byte> name)
     {
-        if (value is not null) w.WriteString(name, value);
+        Raw("\""u8);
+        Raw(name);
+        Raw("\":"u8);
     }
+
+    public void String(ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is null) return;
+        Name(name);
+        Value(value);
+        Raw(","u8);
+    }
+
+    public void Strings(ReadOnlySpan<byte> name, IReadOnlyList<string> values)
+    {
+        Name(name);
+        Raw("["u8);
+        for (int i = 0; i < values.Count; i++)
+        {
+            if (i > 0) Raw(","u8);
+            Value(values[i]);
+        }
+        Raw("],"u8);
+    }
+
+    public void Number(ReadOnlySpan<byte> name, long? value)
+    {
+        if (value is not { } v) return;
+        Name(name);
+        var span = Output.GetSpan(24);
+        if (!v.TryFormat(span, out int n, default, System.Globalization.CultureInfo.InvariantCulture)) throw new FormatException();
+        Output.Advance(n);
+        Raw(","u8);
+    }
+
+    public void Value(string value)
+    {
+        if (value.AsSpan().IndexOfAnyExcept(Plain) < 0)
+        {
+            var span = Output.GetSpan(value.Length + 2);
+            span[0] = (byte)'"';
+            System.Text.Ascii.FromUtf16(value, span.Slice(1, value.Length), out _);
+            span[value.Length + 1] = (byte)'"';
+            Output.Advance(value.Length + 2);
+            return;
+        }
+        Raw("\""u8);
+        Raw(JsonEncodedText.Encode(value).EncodedUtf8Bytes);
+        Raw("\""u8);
+    }
+
+    /// <summary>Printable ASCII the default encoder leaves alone (it escapes " \ &amp; ' + &lt; &gt; ` and the rest).</summary>
+    private static readonly SearchValues<char> Plain = SearchValues.Create(
+        " !#$%()*,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{|}~");
 }

@@ -113,7 +113,6 @@ public sealed class AuditLog : IAsyncDisposable
         var batch = new List<Pending>(MaxBatch);
         var buffer = new MemoryStream(64 * 1024);
         var json = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using var writer = new Utf8JsonWriter(json);
         var reader = _queue.Reader;
         // Written but not yet fsynced: only entries nobody waits for (reads, events), for at most ReadSyncInterval.
         bool dirty = false;
@@ -154,9 +153,7 @@ public sealed class AuditLog : IAsyncDisposable
                     p.Entry.Seq = ++seq;
                     p.Entry.Prev = prev;
                     json.ResetWrittenCount();
-                    writer.Reset(json);
-                    AuditEntryWriter.Write(writer, p.Entry);
-                    writer.Flush();
+                    AuditLineWriter.Write(json, p.Entry);
                     long before = buffer.Length;
                     prev = AuditChain.Seal(json.WrittenSpan, buffer, _hasher);
                     long lineLength = buffer.Length - before;

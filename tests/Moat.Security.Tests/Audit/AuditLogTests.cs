@@ -83,6 +83,30 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_WithEncodedIdentity_SameLineAsSeparateFields()
+    {
+        await using (var log = AuditLog.Open(LogPath, time: new FixedTime()))
+        {
+            await log.AppendAsync(new AuditEntry
+            {
+                User = "bob+1", Groups = ["ops"], Auth = "peercred", Uid = 1001, Gid = 1001, Pid = 7, Transport = "unix",
+                Method = "GET", Action = "container.list", Decision = "allow", Status = 200,
+            });
+            await log.AppendAsync(new AuditEntry
+            {
+                Identity = new AuditIdentity("bob+1", ["ops"], "peercred", 1001, 1001, 7, null, null, "unix", null),
+                Method = "GET", Action = "container.list", Decision = "allow", Status = 200,
+            });
+        }
+        var lines = Lines();
+        Assert.True(AuditChain.TrySplit(lines[0], out var separate, out _));
+        Assert.True(AuditChain.TrySplit(lines[1], out var encoded, out _));
+        string Strip(ReadOnlySpan<byte> body) => System.Text.RegularExpressions.Regex.Replace(Encoding.UTF8.GetString(body), "\"(seq|prev)\":(\"[0-9a-f]*\"|[0-9]+)", "");
+        Assert.Contains("\"user\":\"bob\\u002B1\",\"groups\":[\"ops\"],\"auth\":\"peercred\",\"uid\":1001", Encoding.UTF8.GetString(encoded));
+        Assert.Equal(Strip(separate), Strip(encoded));
+    }
+
+    [Fact]
     public async Task Record_NotWaitedFor_ReachesTheFileWithoutAStateChange()
     {
         await using var log = AuditLog.Open(LogPath);
