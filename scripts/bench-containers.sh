@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Container benchmarks (rows for `make bench`): `docker run --rm busybox true` median (target ≤ 100 ms),
 # GET /containers/json?all=1 with 500 containers (≤ 15 ms), docker container prune of 500 stopped containers
-# (≤ 0.5 s) and moatd's RSS with 500 containers (≤ 60 MiB). Needs dist/moatd, dist/moat-shim, docker, curl, busybox-static.
+# (≤ 0.5 s), the monitor's RSS per running container (≤ 2 MiB) and moatd's RSS with 500 containers (≤ 60 MiB). Needs dist/moatd, dist/moat-shim, docker, curl, busybox-static.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIST=${MOAT_DIST:-$PWD/dist}
@@ -42,6 +42,17 @@ docker rm -f "$keep" >/dev/null 2>&1
 median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 11p)
 row "docker run --rm busybox true (median)" "${median} ms" "target <= 100 ms"
 row "bare runc run, same bundle (median)" "$(printf '%s\n' "${bare[@]}" | sort -n | sed -n 11p) ms" "reference: the runtime alone"
+
+# 1b. Memory of the per-container monitor (moat-shim) of running containers: VmRSS, mean of 10.
+ids=()
+for i in $(seq 10); do ids+=("$(docker run -d busybox sleep 300 2>/dev/null)"); done
+total=0
+for id in "${ids[@]}"; do
+  shim=$(cat "$work/exec/moat/$id/shim.pid")
+  total=$(( total + $(awk '/VmRSS/ { print $2 }' "/proc/$shim/status") ))
+done
+row "monitor RSS per running container (mean/10)" "$(awk -v t="$total" 'BEGIN { printf "%.2f MiB", t / 10 / 1024 }')" "target <= 2 MiB"
+docker rm -f "${ids[@]}" >/dev/null 2>&1
 
 # 2. N created containers (through the API: the CLI's process start would dominate).
 for i in $(seq "$N"); do
