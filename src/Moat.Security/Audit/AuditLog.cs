@@ -75,7 +75,7 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>
     /// Chains and queues the entry; the task completes once it is written and fsynced. A batch holding a
     /// <paramref name="urgent"/> entry is committed at once; one holding only others waits a few milliseconds
-    /// for company, so a stream of reads costs one write and one fsync per few milliseconds, not per request.
+    /// for company, so a stream of them costs one write and one fsync per few milliseconds, not per entry.
     /// </summary>
     public Task AppendAsync(AuditEntry entry, bool urgent = true) =>
         Enqueue(new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), urgent));
@@ -173,7 +173,7 @@ public sealed class AuditLog : IAsyncDisposable
                 _prev = prev;
                 dirty = true;
                 // An entry somebody waits for is on disk before they go on; the others at most ReadSyncInterval later.
-                if (urgent || Environment.TickCount64 - lastSync >= (long)ReadSyncInterval.TotalMilliseconds) Sync(ref dirty, ref lastSync);
+                if (urgent || batch.Exists(p => p.Done is not null) || Environment.TickCount64 - lastSync >= (long)ReadSyncInterval.TotalMilliseconds) Sync(ref dirty, ref lastSync);
                 foreach (var p in batch) p.Done?.TrySetResult();
             }
             catch (Exception e)
