@@ -95,27 +95,6 @@ public sealed class NativeExecTests(BusyboxDaemonFixture fixture) : IClassFixtur
         Assert.Equal("ok", await OkAsync("exec", "native-fail", "echo", "ok"));
         await OkAsync("rm", "-f", "native-fail");
     }
-
-    [Fact]
-    public async Task Exec_CompiledFilterCache_PrivateAndRebuiltWhenDamaged()
-    {
-        await OkAsync("run", "-d", "--name", "native-cache", "busybox", "sleep", "300");
-        await OkAsync("exec", "native-cache", "true");
-        string dir = Path.Combine(Daemon.ExecRoot, "moat-seccomp");
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
-        string file = Assert.Single(Directory.GetFiles(dir, "*.bpf"));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
-        long size = new FileInfo(file).Length;
-        Assert.True(size > 0 && size % 8 == 0, $"{size} bytes is no BPF program");
-
-        await File.WriteAllBytesAsync(file, [1, 2, 3], TestContext.Current.CancellationToken);
-        string status = await OkAsync("exec", "native-cache", "grep", "Seccomp:", "/proc/self/status");
-        Assert.Equal("Seccomp:\t2", status);
-        Assert.Equal(size, new FileInfo(file).Length);
-        var blocked = await Daemon.DockerAsync("exec", "native-cache", "unshare", "-U", "true");
-        Assert.NotEqual(0, blocked.ExitCode);
-        await OkAsync("rm", "-f", "native-cache");
-    }
 }
 
 /// <summary>A runtime moatd does not know as a namespace runtime keeps `runtime exec`: its own exec, its own confinement.</summary>
@@ -138,5 +117,39 @@ public sealed class CustomRuntimeExecTests
         Assert.Contains("Seccomp:\t2", r.Stdout);
         Assert.False(Directory.Exists(Path.Combine(daemon.ExecRoot, "moat-seccomp")), "the custom runtime's exec went native");
         await daemon.DockerAsync("rm", "-f", "custom-exec");
+    }
+}
+
+/// <summary>The compiled seccomp filters native exec keeps: one per profile, private, rebuilt when damaged (a daemon of its own: one profile).</summary>
+public sealed class NativeExecFilterCacheTests
+{
+    private static async Task<string> Ok(MoatDaemon daemon, params string[] args)
+    {
+        var r = await daemon.DockerAsync(args);
+        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}");
+        return r.Stdout.Trim();
+    }
+
+    [Fact]
+    public async Task Exec_CompiledFilterCache_PrivateAndRebuiltWhenDamaged()
+    {
+        await using var daemon = await MoatDaemon.StartAsync();
+        await BusyboxImage.ImportAsync(daemon);
+        await Ok(daemon, "run", "-d", "--name", "native-cache", "busybox", "sleep", "300");
+        await Ok(daemon, "exec", "native-cache", "true");
+        string dir = Path.Combine(daemon.ExecRoot, "moat-seccomp");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
+        string file = Assert.Single(Directory.GetFiles(dir, "*.bpf"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        long size = new FileInfo(file).Length;
+        Assert.True(size > 0 && size % 8 == 0, $"{size} bytes is no BPF program");
+
+        await File.WriteAllBytesAsync(file, [1, 2, 3], TestContext.Current.CancellationToken);
+        string status = await Ok(daemon, "exec", "native-cache", "grep", "Seccomp:", "/proc/self/status");
+        Assert.Equal("Seccomp:\t2", status);
+        Assert.Equal(size, new FileInfo(file).Length);
+        var blocked = await daemon.DockerAsync("exec", "native-cache", "unshare", "-U", "true");
+        Assert.NotEqual(0, blocked.ExitCode);
+        await Ok(daemon, "rm", "-f", "native-cache");
     }
 }
