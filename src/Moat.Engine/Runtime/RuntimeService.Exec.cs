@@ -79,11 +79,21 @@ public sealed partial class RuntimeService
     {
         var record = Load(id);
         if (args.Count == 0) throw new InvalidArgumentException("No exec command specified");
-        var p = ReadSpec(record).Process;
-        p.Args = [.. args];
-        p.Terminal = terminal ? true : null;
-        p.ConsoleSize = null;
-        var merged = new List<string>(p.Env ?? []);
+        // A new process from the container's (the parsed spec is cached and shared: never changed here).
+        var init = ReadSpec(record).Process;
+        var p = new OciProcess
+        {
+            Terminal = terminal ? true : null,
+            User = new OciUser { Uid = init.User.Uid, Gid = init.User.Gid, Umask = init.User.Umask, AdditionalGids = init.User.AdditionalGids is { } g ? [.. g] : null },
+            Args = [.. args],
+            Cwd = init.Cwd,
+            Capabilities = init.Capabilities,
+            Rlimits = init.Rlimits,
+            NoNewPrivileges = init.NoNewPrivileges,
+            ApparmorProfile = init.ApparmorProfile,
+            OomScoreAdj = init.OomScoreAdj,
+        };
+        var merged = new List<string>(init.Env ?? []);
         foreach (var e in env ?? [])
         {
             string key = e.Split('=', 2)[0];
@@ -106,9 +116,21 @@ public sealed partial class RuntimeService
         return p;
     }
 
-    private static OciSpec ReadSpec(RuntimeRecord record) =>
-        JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(record.Bundle, "config.json")), OciJsonContext.Default.OciSpec)
+    /// <summary>Parsed config.json per bundle, while the file is unchanged (it is rewritten at every start): read-only.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTime Written, long Length, OciSpec Spec)> _specs = new(StringComparer.Ordinal);
+
+    /// <summary>The container's config.json, parsed once per version of the file (an exec reads it twice; parsing the seccomp profile is most of it).</summary>
+    private OciSpec ReadSpec(RuntimeRecord record)
+    {
+        string path = Path.Combine(record.Bundle, "config.json");
+        var info = new FileInfo(path);
+        if (_specs.TryGetValue(record.Id, out var cached) && cached.Written == info.LastWriteTimeUtc && cached.Length == info.Length)
+            return cached.Spec;
+        var spec = JsonSerializer.Deserialize(File.ReadAllText(path), OciJsonContext.Default.OciSpec)
             ?? throw new InvalidOperationException("config.json is empty");
+        _specs[record.Id] = (info.LastWriteTimeUtc, info.Length, spec);
+        return spec;
+    }
 
     /// <summary>The exec's exit code once it ended.</summary>
     public async Task<int> WaitExecAsync(string execId, CancellationToken cancellationToken)
@@ -140,6 +162,7 @@ public sealed partial class RuntimeService
 
     private void RemoveExecsOf(string id)
     {
+        _specs.TryRemove(id, out _);
         string root = Path.Combine(_options.ExecRoot, "moat-exec");
         if (!Directory.Exists(root)) return;
         foreach (var dir in Directory.EnumerateDirectories(root))
