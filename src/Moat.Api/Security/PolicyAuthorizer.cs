@@ -68,7 +68,9 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
     private static string? ObjectOf(ApiRequest request) =>
         request.Values.TryGetValue("id", out var id) ? id
         : request.Values.TryGetValue("name", out var name) ? name
-        : request.Query("name");
+        // ?name= names the object only where one is created (POST /containers/create); reads skip the query parse.
+        : HttpMethods.IsPost(request.Http.Request.Method) && request.Http.Request.QueryString.HasValue ? request.Query("name")
+        : null;
 
     /// <summary>
     /// A connection's caller is fixed, so a decision on (policy, action) is too: it is computed once per connection
