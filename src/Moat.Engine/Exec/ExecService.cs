@@ -30,8 +30,8 @@ public sealed record ExecSession(ExecRecord Exec, Socket? Stdio);
 
 /// <summary>
 /// docker exec: exec instances live in memory (as in dockerd) next to their container; each runs under its own
-/// moat-shim (a native exec for runc and crun, else `runtime exec`), so it gets the container's namespaces, cgroup, capabilities, seccomp and
-/// no_new_privs. Ended instances are kept for <see cref="Retention"/> (the CLI inspects one for its exit code) and
+/// moat-shim (a native exec for runc and crun, else `runtime exec`), so it gets the container's namespaces,
+/// cgroup, capabilities, seccomp and no_new_privs. Ended instances are kept for <see cref="Retention"/> (the CLI inspects one for its exit code) and
 /// until their container is removed.
 /// </summary>
 public sealed class ExecService(ContainerService containers, EventBus events, TimeProvider time, RuntimeService? runtime = null)
