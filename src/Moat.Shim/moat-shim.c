@@ -484,18 +484,7 @@ static int receive_console(int listener)
     if (poll(&p, 1, 10000) <= 0) return -1;
     int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
     if (conn < 0) return -1;
-    char name[256];
-    struct iovec iov = {.iov_base = name, .iov_len = sizeof name};
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } control;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
-    int fd = -1;
-    if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0) {
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    }
+    int fd = receive_fd(conn);
     close(conn);
     return fd;
 }
@@ -559,6 +548,18 @@ static void report(int sync_fd, char kind, const char *text)
     write_all(sync_fd, &kind, 1);
     write_all(sync_fd, text, strlen(text));
     close(sync_fd);
+}
+
+/* Once the process holds its ends of the stdio pipes, close ours of them; the stdin pipe's write end is its stdin. */
+static void keep_parent_ends(const int out_pipe[2], const int err_pipe[2], const int in_pipe[2])
+{
+    if (opt_terminal) return;
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    if (opt_stdin) {
+        close(in_pipe[0]);
+        stdin_fd = in_pipe[1];
+    }
 }
 
 static int launcher(int sync_read, pid_t child)
@@ -649,8 +650,6 @@ int main(int argc, char **argv)
         if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) { report(sync_fd, 'E', "moat-shim: pipe failed"); _exit(1); }
     }
     if (opt_stdin && !opt_terminal && pipe2(in_pipe, O_CLOEXEC) < 0) { report(sync_fd, 'E', "moat-shim: pipe failed"); _exit(1); }
-    int runtime_err[2];
-    if (pipe2(runtime_err, O_CLOEXEC) < 0) { report(sync_fd, 'E', "moat-shim: pipe failed"); _exit(1); }
 
     /* 4. `<runtime> [args] create --bundle B --pid-file init.pid [--console-socket console.sock] ID`, or the native exec. */
     unlink("init.pid");
@@ -663,21 +662,12 @@ int main(int argc, char **argv)
             report(sync_fd, 'E', msg);
             _exit(1);
         }
-        close(runtime_err[0]);
-        close(runtime_err[1]);
-        if (!opt_terminal) {
-            close(out_pipe[1]);
-            close(err_pipe[1]);
-            if (opt_stdin) {
-                close(in_pipe[0]);
-                stdin_fd = in_pipe[1];
-            }
-        } else {
-            stdin_fd = master;
-        }
+        keep_parent_ends(out_pipe, err_pipe, in_pipe);
         snprintf(msg, sizeof msg, "%d\n", init_pid);
         write_file("init.pid", msg, 0);
     } else {
+        int runtime_err[2];
+        if (pipe2(runtime_err, O_CLOEXEC) < 0) { report(sync_fd, 'E', "moat-shim: pipe failed"); _exit(1); }
         pid_t runtime = fork();
         if (runtime == 0) {
             sigprocmask(SIG_UNBLOCK, &mask, NULL);
@@ -724,14 +714,7 @@ int main(int argc, char **argv)
             _exit(127);
         }
         close(runtime_err[1]);
-        if (!opt_terminal) {
-            close(out_pipe[1]);
-            close(err_pipe[1]);
-            if (opt_stdin) {
-                close(in_pipe[0]);
-                stdin_fd = in_pipe[1];
-            }
-        }
+        keep_parent_ends(out_pipe, err_pipe, in_pipe);
         int status = 0;
         while (waitpid(runtime, &status, 0) < 0 && errno == EINTR) {}
         if (runtime < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -755,9 +738,9 @@ int main(int argc, char **argv)
             close(console_listener);
             remove_console();
             if (master < 0) { report(sync_fd, 'E', "moat-shim: did not receive the console from the runtime"); _exit(1); }
-            stdin_fd = master;
         }
     }
+    if (opt_terminal) stdin_fd = master;
     if (init_pid <= 0) { report(sync_fd, 'E', "moat-shim: the runtime wrote no pid file"); _exit(1); }
     if (opt_loopback_up && loopback_up(init_pid) < 0) logmsg("could not bring up lo in the container's network namespace");
 

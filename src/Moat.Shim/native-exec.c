@@ -423,7 +423,7 @@ static int send_fd(int sock, int fd)
     return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
-static int receive_fd(int sock)
+int receive_fd(int sock)
 {
     char byte;
     struct iovec iov = {.iov_base = &byte, .iov_len = 1};

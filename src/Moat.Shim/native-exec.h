@@ -16,4 +16,7 @@ struct native_exec_stdio {
  */
 int native_exec(const char *config_path, const struct native_exec_stdio *io, int *pid_out, int *master_out, char *err, size_t errlen);
 
+/* The file descriptor sent with SCM_RIGHTS on a connected unix socket (a pty master), or -1. */
+int receive_fd(int sock);
+
 #endif
