@@ -36,18 +36,12 @@ public sealed class CopySecurityTests(BusyboxDaemonFixture fixture) : IClassFixt
         _dir.Dispose();
     }
 
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var r = await Daemon.DockerAsync(args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}");
-        return r.Stdout.Trim();
-    }
 
     /// <summary>A running container with links to "/", a ../ chain, and the host marker's (absolute) path.</summary>
     private async Task<string> HostileContainerAsync(string name)
     {
         CreateMarker();
-        await OkAsync("run", "-d", "--name", name, "busybox", "sh", "-c",
+        await Daemon.DockerOkAsync("run", "-d", "--name", name, "busybox", "sh", "-c",
             $"ln -s / /rootlink && ln -s ../../../../etc /uplink && ln -s {_marker} /hostlink && mkdir -p /deep/a/b && ln -s ../../../../../../.. /deep/a/b/up && touch /tmp/ready && sleep 300");
         for (int i = 0; i < 100; i++)
         {
@@ -82,16 +76,16 @@ public sealed class CopySecurityTests(BusyboxDaemonFixture fixture) : IClassFixt
         Assert.NotEqual(0, followed.ExitCode);
 
         // The ../ chain and the link to "/" reach the container's own /etc, and its root — never the host's.
-        await OkAsync("cp", $"{c}:/deep/a/b/up/etc/passwd", Path.Combine(outDir, "passwd"));
-        Assert.Equal(await OkAsync("cp", $"{c}:/etc/passwd", "-"), await OkAsync("cp", $"{c}:/uplink/passwd", "-"));
+        await Daemon.DockerOkAsync("cp", $"{c}:/deep/a/b/up/etc/passwd", Path.Combine(outDir, "passwd"));
+        Assert.Equal(await Daemon.DockerOkAsync("cp", $"{c}:/etc/passwd", "-"), await Daemon.DockerOkAsync("cp", $"{c}:/uplink/passwd", "-"));
         // (The whole root holds the ../ chain link, which the CLI itself refuses to extract; the raw test reads "/".)
-        await OkAsync("cp", $"{c}:/rootlink/etc", Path.Combine(outDir, "etc"));
+        await Daemon.DockerOkAsync("cp", $"{c}:/rootlink/etc", Path.Combine(outDir, "etc"));
         Assert.Contains("root:x:0:0:root:/root:/bin/sh", File.ReadAllText(Path.Combine(outDir, "etc", "passwd")));
-        await OkAsync("cp", $"{c}:/deep/a/b/up/tmp/", Path.Combine(outDir, "up"));
+        await Daemon.DockerOkAsync("cp", $"{c}:/deep/a/b/up/tmp/", Path.Combine(outDir, "up"));
         Assert.True(File.Exists(Path.Combine(outDir, "up", "ready")));
         AssertNoSecretIn(outDir);
         AssertMarkerUntouched();
-        await OkAsync("rm", "-f", c);
+        await Daemon.DockerOkAsync("rm", "-f", c);
     }
 
     [Fact]
@@ -110,7 +104,7 @@ public sealed class CopySecurityTests(BusyboxDaemonFixture fixture) : IClassFixt
         // Whatever landed, landed inside the container: its own /<marker> exists there now.
         Assert.Equal(200, (await ArchiveHttp.GetAsync(Daemon, c, "/" + markerName, "HEAD")).Status);
         AssertMarkerUntouched();
-        await OkAsync("rm", "-f", c);
+        await Daemon.DockerOkAsync("rm", "-f", c);
     }
 
     [Fact]
@@ -146,7 +140,7 @@ public sealed class CopySecurityTests(BusyboxDaemonFixture fixture) : IClassFixt
         var read = await ArchiveHttp.GetAsync(Daemon, c, "/");
         Assert.Equal(200, read.Status);
         Assert.DoesNotContain(_secret, Encoding.Latin1.GetString(read.Body));
-        await OkAsync("rm", "-f", c);
+        await Daemon.DockerOkAsync("rm", "-f", c);
     }
 
     [Fact]
@@ -155,7 +149,7 @@ public sealed class CopySecurityTests(BusyboxDaemonFixture fixture) : IClassFixt
         // CVE-2018-15664's shape: /w flips between a directory and a link to the host marker's path while we copy.
         CreateMarker();
         string c = "cprace";
-        await OkAsync("run", "-d", "--name", c, "busybox", "sh", "-c",
+        await Daemon.DockerOkAsync("run", "-d", "--name", c, "busybox", "sh", "-c",
             $"echo inside > /inside; while true; do rm -rf /w; ln -s {_marker} /w; rm -f /w; mkdir /w; cp /inside /w/secret; done");
         string file = _dir.Combine("pwned");
         File.WriteAllText(file, "pwned\n");
@@ -183,6 +177,6 @@ public sealed class CopySecurityTests(BusyboxDaemonFixture fixture) : IClassFixt
             string content = File.ReadAllText(f).TrimEnd('\0');
             Assert.True("inside\n".StartsWith(content, StringComparison.Ordinal), $"unexpected content: {content}");
         }
-        await OkAsync("rm", "-f", c);
+        await Daemon.DockerOkAsync("rm", "-f", c);
     }
 }

@@ -13,12 +13,6 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
 
     private MoatDaemon Daemon => fixture.Daemon;
 
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var r = await Daemon.DockerAsync(args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}");
-        return r.Stdout.Trim();
-    }
 
     private static string MakeSource(TempDir dir)
     {
@@ -47,29 +41,29 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         using var dir = new TempDir("moat-cp-");
         string src = MakeSource(dir);
         // The container waits for /tmp/go, then shows what it sees: the copy must be visible inside the running container.
-        await OkAsync("run", "-d", "--name", "cprun", "busybox", "sh", "-c",
+        await Daemon.DockerOkAsync("run", "-d", "--name", "cprun", "busybox", "sh", "-c",
             "while [ ! -f /tmp/go ]; do sleep 0.1; done; cat /tmp/file.txt /copied/sub/nested.sh; ls -l /tmp/file.txt");
-        await OkAsync("cp", Path.Combine(src, "file.txt"), "cprun:/tmp/");
-        await OkAsync("cp", src, "cprun:/copied");
+        await Daemon.DockerOkAsync("cp", Path.Combine(src, "file.txt"), "cprun:/tmp/");
+        await Daemon.DockerOkAsync("cp", src, "cprun:/copied");
         File.WriteAllText(dir.Combine("go"), "");
-        await OkAsync("cp", dir.Combine("go"), "cprun:/tmp/go");
-        Assert.Equal("0", await OkAsync("wait", "cprun"));
-        string logs = await OkAsync("logs", "cprun");
+        await Daemon.DockerOkAsync("cp", dir.Combine("go"), "cprun:/tmp/go");
+        Assert.Equal("0", await Daemon.DockerOkAsync("wait", "cprun"));
+        string logs = await Daemon.DockerOkAsync("logs", "cprun");
         Assert.Contains("hello from the host", logs);
         Assert.Contains("echo nested", logs);
         Assert.Contains("-rw-r-----", logs);
 
         string back = dir.Combine("back");
         Directory.CreateDirectory(back);
-        await OkAsync("cp", "cprun:/tmp/file.txt", back);
+        await Daemon.DockerOkAsync("cp", "cprun:/tmp/file.txt", back);
         AssertSameFile(Path.Combine(src, "file.txt"), Path.Combine(back, "file.txt"));
-        await OkAsync("cp", "cprun:/copied", Path.Combine(back, "copied"));
+        await Daemon.DockerOkAsync("cp", "cprun:/copied", Path.Combine(back, "copied"));
         AssertSameFile(Path.Combine(src, "sub", "nested.sh"), Path.Combine(back, "copied", "sub", "nested.sh"));
         // Trailing "/.": the directory's content, not the directory.
         Directory.CreateDirectory(Path.Combine(back, "contents"));
-        await OkAsync("cp", "cprun:/copied/.", Path.Combine(back, "contents"));
+        await Daemon.DockerOkAsync("cp", "cprun:/copied/.", Path.Combine(back, "contents"));
         Assert.True(File.Exists(Path.Combine(back, "contents", "file.txt")));
-        await OkAsync("rm", "-f", "cprun");
+        await Daemon.DockerOkAsync("rm", "-f", "cprun");
     }
 
     [Fact]
@@ -77,41 +71,41 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
     {
         using var dir = new TempDir("moat-cp-");
         File.WriteAllText(dir.Combine("hello.txt"), "hello stopped\n");
-        await OkAsync("create", "--name", "cpstop", "busybox", "cat", "/hello.txt");
-        await OkAsync("cp", dir.Combine("hello.txt"), "cpstop:/hello.txt");
+        await Daemon.DockerOkAsync("create", "--name", "cpstop", "busybox", "cat", "/hello.txt");
+        await Daemon.DockerOkAsync("cp", dir.Combine("hello.txt"), "cpstop:/hello.txt");
         var run = await Daemon.DockerAsync("start", "-a", "cpstop");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("hello stopped", run.Stdout.Trim());
         // Exited now: copy out of it.
-        await OkAsync("cp", "cpstop:/etc/passwd", dir.Combine("passwd"));
+        await Daemon.DockerOkAsync("cp", "cpstop:/etc/passwd", dir.Combine("passwd"));
         Assert.Contains("root:x:0:0", File.ReadAllText(dir.Combine("passwd")));
-        await OkAsync("rm", "cpstop");
+        await Daemon.DockerOkAsync("rm", "cpstop");
     }
 
     [Fact]
     public async Task Cp_StoppedContainerWithoutMountedRootfs_MountsItAgain()
     {
         using var dir = new TempDir("moat-cp-");
-        string id = await OkAsync("create", "--name", "cpunmounted", "busybox", "true");
+        string id = await Daemon.DockerOkAsync("create", "--name", "cpunmounted", "busybox", "true");
         string rootfs = Path.Combine(Daemon.DataRoot, "containers", id, "bundle", "rootfs");
         // A created container is not mounted until it starts (or something reads it); unmount it in case.
         var umount = await ProcessRunner.RunAsync("umount", [rootfs]);
         Assert.True(umount.ExitCode == 0 || umount.Stderr.Contains("not mounted"), umount.ToString());
         Assert.Empty(Directory.EnumerateFileSystemEntries(rootfs)); // as after a reboot
-        await OkAsync("cp", "cpunmounted:/etc/passwd", dir.Combine("passwd"));
+        await Daemon.DockerOkAsync("cp", "cpunmounted:/etc/passwd", dir.Combine("passwd"));
         Assert.Contains("root:x:0:0", File.ReadAllText(dir.Combine("passwd")));
         Assert.Equal(0, (await ProcessRunner.RunAsync("umount", [rootfs])).ExitCode);
-        await OkAsync("export", "-o", dir.Combine("export.tar"), "cpunmounted");
+        await Daemon.DockerOkAsync("export", "-o", dir.Combine("export.tar"), "cpunmounted");
         var tar = await ProcessRunner.RunAsync("tar", ["-tf", dir.Combine("export.tar")]);
         Assert.Contains(tar.Stdout.Split('\n'), n => n.TrimStart('.', '/') == "etc/passwd");
-        await OkAsync("rm", "cpunmounted");
+        await Daemon.DockerOkAsync("rm", "cpunmounted");
     }
 
     [Fact]
     public async Task Cp_MissingPath_IsDockerdsError()
     {
         using var dir = new TempDir("moat-cp-");
-        await OkAsync("create", "--name", "cpmiss", "busybox", "true");
+        await Daemon.DockerOkAsync("create", "--name", "cpmiss", "busybox", "true");
         var r = await Daemon.DockerAsync("cp", "cpmiss:/nonexistent", dir.Path);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("Could not find the file /nonexistent in container cpmiss", r.Stderr);
@@ -129,20 +123,20 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         Assert.False(File.Exists(dir.Combine("out")));
         var noContainer = await Daemon.DockerAsync("cp", "nosuchcontainer:/etc/passwd", dir.Path);
         Assert.Contains("No such container: nosuchcontainer", noContainer.Stderr);
-        await OkAsync("rm", "cpmiss");
+        await Daemon.DockerOkAsync("rm", "cpmiss");
     }
 
     [Fact]
     public async Task Head_StatHeader_IsGoShaped()
     {
-        await OkAsync("create", "--name", "cpstat", "busybox", "true");
+        await Daemon.DockerOkAsync("create", "--name", "cpstat", "busybox", "true");
         var r = await ArchiveHttp.GetAsync(Daemon, "cpstat", "/etc", "HEAD");
         Assert.Equal(200, r.Status);
         using var doc = JsonDocument.Parse(Convert.FromBase64String(r.Stat!));
         Assert.Equal("etc", doc.RootElement.GetProperty("name").GetString());
         Assert.Equal(0x80000000u, doc.RootElement.GetProperty("mode").GetUInt32() & 0x80000000u); // os.ModeDir
         Assert.Equal("", doc.RootElement.GetProperty("linkTarget").GetString());
-        await OkAsync("rm", "cpstat");
+        await Daemon.DockerOkAsync("rm", "cpstat");
     }
 
     [Fact]
@@ -152,7 +146,7 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         File.WriteAllText(dir.Combine("f"), "x");
         string bind = dir.Combine("bind");
         Directory.CreateDirectory(bind);
-        await OkAsync("create", "--name", "cpro", "--read-only", "-v", bind + ":/mnt:ro", "-v", "cpvol:/data", "busybox", "true");
+        await Daemon.DockerOkAsync("create", "--name", "cpro", "--read-only", "-v", bind + ":/mnt:ro", "-v", "cpvol:/data", "busybox", "true");
         var rootfs = await Daemon.DockerAsync("cp", dir.Combine("f"), "cpro:/tmp/");
         Assert.NotEqual(0, rootfs.ExitCode);
         Assert.Contains("container rootfs is marked read-only", rootfs.Stderr);
@@ -161,10 +155,10 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         Assert.Contains("mounted volume is marked read-only", ro.Stderr);
         Assert.Empty(Directory.EnumerateFileSystemEntries(bind));
         // A writable volume of a read-only container takes the copy, and it lands in the volume.
-        await OkAsync("cp", dir.Combine("f"), "cpro:/data/from-host");
-        Assert.Equal("x", await OkAsync("run", "--rm", "-v", "cpvol:/v", "busybox", "cat", "/v/from-host"));
-        await OkAsync("rm", "-v", "cpro");
-        await OkAsync("volume", "rm", "cpvol");
+        await Daemon.DockerOkAsync("cp", dir.Combine("f"), "cpro:/data/from-host");
+        Assert.Equal("x", await Daemon.DockerOkAsync("run", "--rm", "-v", "cpvol:/v", "busybox", "cat", "/v/from-host"));
+        await Daemon.DockerOkAsync("rm", "-v", "cpro");
+        await Daemon.DockerOkAsync("volume", "rm", "cpvol");
     }
 
     [Fact]
@@ -175,12 +169,12 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         Directory.CreateDirectory(bind);
         File.WriteAllText(Path.Combine(bind, "existing"), "on the host\n");
         File.WriteAllText(dir.Combine("new"), "copied in\n");
-        await OkAsync("create", "--name", "cpbind", "-v", bind + ":/mnt", "busybox", "true");
-        await OkAsync("cp", dir.Combine("new"), "cpbind:/mnt/new");
+        await Daemon.DockerOkAsync("create", "--name", "cpbind", "-v", bind + ":/mnt", "busybox", "true");
+        await Daemon.DockerOkAsync("cp", dir.Combine("new"), "cpbind:/mnt/new");
         Assert.Equal("copied in\n", File.ReadAllText(Path.Combine(bind, "new")));
-        await OkAsync("cp", "cpbind:/mnt/existing", dir.Combine("out"));
+        await Daemon.DockerOkAsync("cp", "cpbind:/mnt/existing", dir.Combine("out"));
         Assert.Equal("on the host\n", File.ReadAllText(dir.Combine("out")));
-        await OkAsync("rm", "cpbind");
+        await Daemon.DockerOkAsync("rm", "cpbind");
     }
 
     [Fact]
@@ -190,13 +184,13 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         string f = dir.Combine("owned");
         File.WriteAllText(f, "x");
         Assert.Equal(0, (await ProcessRunner.RunAsync("chown", ["1234:2345", f])).ExitCode);
-        await OkAsync("create", "--name", "cpown", "busybox", "true");
-        await OkAsync("cp", "-a", f, "cpown:/owned");
+        await Daemon.DockerOkAsync("create", "--name", "cpown", "busybox", "true");
+        await Daemon.DockerOkAsync("cp", "-a", f, "cpown:/owned");
         Assert.Equal((1234, 2345), await OwnerInContainerAsync("cpown", "/owned"));
-        await OkAsync("create", "--name", "cpuser", "--user", "4321:4322", "busybox", "true");
-        await OkAsync("cp", "-a", f, "cpuser:/owned");
+        await Daemon.DockerOkAsync("create", "--name", "cpuser", "--user", "4321:4322", "busybox", "true");
+        await Daemon.DockerOkAsync("cp", "-a", f, "cpuser:/owned");
         Assert.Equal((4321, 4322), await OwnerInContainerAsync("cpuser", "/owned"));
-        await OkAsync("rm", "cpown", "cpuser");
+        await Daemon.DockerOkAsync("rm", "cpown", "cpuser");
     }
 
     private async Task<(int, int)> OwnerInContainerAsync(string container, string path)
@@ -217,24 +211,24 @@ public sealed class CopyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         new Random(7).NextBytes(chunk);
         using (var f = File.Create(big))
             for (int i = 0; i < 40; i++) f.Write(chunk); // 40 MiB, over Kestrel's default 30 MB body limit
-        await OkAsync("create", "--name", "cpbig", "busybox", "true");
-        await OkAsync("cp", big, "cpbig:/big");
+        await Daemon.DockerOkAsync("create", "--name", "cpbig", "busybox", "true");
+        await Daemon.DockerOkAsync("cp", big, "cpbig:/big");
         var head = await ArchiveHttp.GetAsync(Daemon, "cpbig", "/big", "HEAD");
         using var doc = JsonDocument.Parse(Convert.FromBase64String(head.Stat!));
         Assert.Equal(40L << 20, doc.RootElement.GetProperty("size").GetInt64());
-        await OkAsync("rm", "cpbig");
+        await Daemon.DockerOkAsync("rm", "cpbig");
     }
 
     [Fact]
     public async Task Export_IsATarOfTheRootfs()
     {
         using var dir = new TempDir("moat-cp-");
-        await OkAsync("create", "--name", "cpexport", "busybox", "true");
-        await OkAsync("export", "-o", dir.Combine("export.tar"), "cpexport");
+        await Daemon.DockerOkAsync("create", "--name", "cpexport", "busybox", "true");
+        await Daemon.DockerOkAsync("export", "-o", dir.Combine("export.tar"), "cpexport");
         var tar = await ProcessRunner.RunAsync("tar", ["-tf", dir.Combine("export.tar")]);
         Assert.True(tar.ExitCode == 0, tar.ToString());
         Assert.Contains(tar.Stdout.Split('\n'), n => n.TrimStart('.', '/') == "bin/sh");
         Assert.Contains(tar.Stdout.Split('\n'), n => n.TrimStart('.', '/') == "etc/passwd");
-        await OkAsync("rm", "cpexport");
+        await Daemon.DockerOkAsync("rm", "cpexport");
     }
 }

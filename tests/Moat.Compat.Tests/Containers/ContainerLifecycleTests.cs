@@ -8,12 +8,6 @@ public sealed class ContainerLifecycleTests(BusyboxDaemonFixture fixture) : ICla
 {
     private MoatDaemon Daemon => fixture.Daemon;
 
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var r = await Daemon.DockerAsync(args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}");
-        return r.Stdout.Trim();
-    }
 
     [Fact]
     public async Task Run_Attached_PrintsOutputAndPropagatesExitCode()
@@ -22,8 +16,8 @@ public sealed class ContainerLifecycleTests(BusyboxDaemonFixture fixture) : ICla
         Assert.Equal(3, r.ExitCode);
         Assert.Equal("hi", r.Stdout.Trim());
         Assert.Contains("oops", r.Stderr);
-        Assert.Equal("exited 3", await OkAsync("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "attached"));
-        await OkAsync("rm", "attached");
+        Assert.Equal("exited 3", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "attached"));
+        await Daemon.DockerOkAsync("rm", "attached");
     }
 
     [Fact]
@@ -55,49 +49,49 @@ public sealed class ContainerLifecycleTests(BusyboxDaemonFixture fixture) : ICla
     [Fact]
     public async Task Detached_StartStopRemove_StateFollows()
     {
-        string id = await OkAsync("run", "-d", "--name", "sleeper", "--label", "role=test", "busybox", "sleep", "300");
+        string id = await Daemon.DockerOkAsync("run", "-d", "--name", "sleeper", "--label", "role=test", "busybox", "sleep", "300");
         Assert.Equal(64, id.Length);
-        Assert.Equal("running", await OkAsync("inspect", "-f", "{{.State.Status}}", "sleeper"));
-        Assert.Contains("sleeper", await OkAsync("ps", "--filter", "label=role=test", "--format", "{{.Names}}"));
-        Assert.Equal(id[..12], await OkAsync("ps", "-q", "--filter", "name=sleeper"));
+        Assert.Equal("running", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}}", "sleeper"));
+        Assert.Contains("sleeper", await Daemon.DockerOkAsync("ps", "--filter", "label=role=test", "--format", "{{.Names}}"));
+        Assert.Equal(id[..12], await Daemon.DockerOkAsync("ps", "-q", "--filter", "name=sleeper"));
 
         var rm = await Daemon.DockerAsync("rm", "sleeper");
         Assert.NotEqual(0, rm.ExitCode);
         Assert.Contains("container is running: stop the container before removing or force remove", rm.Stderr);
 
-        await OkAsync("stop", "-t", "1", "sleeper");
-        Assert.Equal("exited 137", await OkAsync("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "sleeper"));
-        Assert.Contains("sleeper", await OkAsync("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}}"));
-        Assert.DoesNotContain("sleeper", await OkAsync("ps", "--format", "{{.Names}}"));
+        await Daemon.DockerOkAsync("stop", "-t", "1", "sleeper");
+        Assert.Equal("exited 137", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "sleeper"));
+        Assert.Contains("sleeper", await Daemon.DockerOkAsync("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}}"));
+        Assert.DoesNotContain("sleeper", await Daemon.DockerOkAsync("ps", "--format", "{{.Names}}"));
 
         var kill = await Daemon.DockerAsync("kill", "sleeper");
         Assert.NotEqual(0, kill.ExitCode);
         Assert.Contains("is not running", kill.Stderr);
 
-        await OkAsync("start", "sleeper");
-        Assert.Equal("running", await OkAsync("inspect", "-f", "{{.State.Status}}", "sleeper"));
-        await OkAsync("kill", "-s", "KILL", "sleeper");
-        Assert.Equal("exited 137", await OkAsync("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "sleeper"));
-        await OkAsync("rm", "sleeper");
-        Assert.Equal("", await OkAsync("ps", "-aq", "--filter", "name=sleeper"));
+        await Daemon.DockerOkAsync("start", "sleeper");
+        Assert.Equal("running", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}}", "sleeper"));
+        await Daemon.DockerOkAsync("kill", "-s", "KILL", "sleeper");
+        Assert.Equal("exited 137", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "sleeper"));
+        await Daemon.DockerOkAsync("rm", "sleeper");
+        Assert.Equal("", await Daemon.DockerOkAsync("ps", "-aq", "--filter", "name=sleeper"));
     }
 
     [Fact]
     public async Task Stop_HonoursSignalThenTimeout()
     {
-        await OkAsync("run", "-d", "--name", "trapper", "busybox", "sh", "-c", "trap 'exit 7' TERM; while true; do sleep 0.1; done");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "trapper", "busybox", "sh", "-c", "trap 'exit 7' TERM; while true; do sleep 0.1; done");
         await Task.Delay(300, TestContext.Current.CancellationToken);
-        await OkAsync("stop", "trapper");
-        Assert.Equal("7", await OkAsync("inspect", "-f", "{{.State.ExitCode}}", "trapper"));
-        await OkAsync("rm", "trapper");
+        await Daemon.DockerOkAsync("stop", "trapper");
+        Assert.Equal("7", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.ExitCode}}", "trapper"));
+        await Daemon.DockerOkAsync("rm", "trapper");
     }
 
     [Fact]
     public async Task Wait_ReturnsExitCode()
     {
-        await OkAsync("run", "-d", "--name", "waiter", "busybox", "sh", "-c", "sleep 0.3; exit 42");
-        Assert.Equal("42", await OkAsync("wait", "waiter"));
-        await OkAsync("rm", "waiter");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "waiter", "busybox", "sh", "-c", "sleep 0.3; exit 42");
+        Assert.Equal("42", await Daemon.DockerOkAsync("wait", "waiter"));
+        await Daemon.DockerOkAsync("rm", "waiter");
     }
 
     [Fact]
@@ -107,21 +101,21 @@ public sealed class ContainerLifecycleTests(BusyboxDaemonFixture fixture) : ICla
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("No such container: nope-missing", missing.Stderr);
 
-        string id = await OkAsync("create", "--name", "dup", "busybox", "true");
+        string id = await Daemon.DockerOkAsync("create", "--name", "dup", "busybox", "true");
         var dup = await Daemon.DockerAsync("create", "--name", "dup", "busybox", "true");
         Assert.NotEqual(0, dup.ExitCode);
         Assert.Contains($"Conflict. The container name \"/dup\" is already in use by container \"{id}\"", dup.Stderr);
 
         var badName = await Daemon.DockerAsync("create", "--name", "bad name!", "busybox", "true");
         Assert.Contains("Invalid container name (bad name!)", badName.Stderr);
-        await OkAsync("rm", "dup");
+        await Daemon.DockerOkAsync("rm", "dup");
     }
 
     [Fact]
     public async Task Inspect_IsDockerShaped()
     {
-        await OkAsync("create", "--name", "shape", "-e", "A=1", "-w", "/tmp", "--hostname", "box", "--restart", "on-failure:3", "busybox", "echo", "x");
-        string json = await OkAsync("inspect", "shape");
+        await Daemon.DockerOkAsync("create", "--name", "shape", "-e", "A=1", "-w", "/tmp", "--hostname", "box", "--restart", "on-failure:3", "busybox", "echo", "x");
+        string json = await Daemon.DockerOkAsync("inspect", "shape");
         using var doc = JsonDocument.Parse(json);
         var c = doc.RootElement[0];
         Assert.Equal("/shape", c.GetProperty("Name").GetString());
@@ -133,39 +127,39 @@ public sealed class ContainerLifecycleTests(BusyboxDaemonFixture fixture) : ICla
         Assert.Equal("on-failure", c.GetProperty("HostConfig").GetProperty("RestartPolicy").GetProperty("Name").GetString());
         Assert.Equal(3, c.GetProperty("HostConfig").GetProperty("RestartPolicy").GetProperty("MaximumRetryCount").GetInt32());
         Assert.StartsWith("sha256:", c.GetProperty("Image").GetString());
-        await OkAsync("rm", "shape");
+        await Daemon.DockerOkAsync("rm", "shape");
     }
 
     [Fact]
     public async Task PauseRenameRestart_Work()
     {
-        await OkAsync("run", "-d", "--name", "pr1", "busybox", "sleep", "300");
-        await OkAsync("pause", "pr1");
-        Assert.Equal("paused", await OkAsync("inspect", "-f", "{{.State.Status}}", "pr1"));
-        await OkAsync("unpause", "pr1");
-        await OkAsync("rename", "pr1", "pr2");
-        Assert.Equal("running", await OkAsync("inspect", "-f", "{{.State.Status}}", "pr2"));
-        string started = await OkAsync("inspect", "-f", "{{.State.StartedAt}}", "pr2");
-        await OkAsync("restart", "-t", "0", "pr2");
-        Assert.NotEqual(started, await OkAsync("inspect", "-f", "{{.State.StartedAt}}", "pr2"));
-        await OkAsync("rm", "-f", "pr2");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "pr1", "busybox", "sleep", "300");
+        await Daemon.DockerOkAsync("pause", "pr1");
+        Assert.Equal("paused", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}}", "pr1"));
+        await Daemon.DockerOkAsync("unpause", "pr1");
+        await Daemon.DockerOkAsync("rename", "pr1", "pr2");
+        Assert.Equal("running", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}}", "pr2"));
+        string started = await Daemon.DockerOkAsync("inspect", "-f", "{{.State.StartedAt}}", "pr2");
+        await Daemon.DockerOkAsync("restart", "-t", "0", "pr2");
+        Assert.NotEqual(started, await Daemon.DockerOkAsync("inspect", "-f", "{{.State.StartedAt}}", "pr2"));
+        await Daemon.DockerOkAsync("rm", "-f", "pr2");
     }
 
     [Fact]
     public async Task Hardening_DefaultsVisibleInside()
     {
-        string status = await OkAsync("run", "--rm", "busybox", "cat", "/proc/self/status");
+        string status = await Daemon.DockerOkAsync("run", "--rm", "busybox", "cat", "/proc/self/status");
         Assert.Contains("NoNewPrivs:\t1", status);
         Assert.Contains("Seccomp:\t2", status);
         string capEff = status.Split('\n').First(l => l.StartsWith("CapEff:", StringComparison.Ordinal)).Split('\t')[1].Trim();
         Assert.Equal("00000000a80425fb", capEff);
         // Masked paths: /sys/firmware is an empty read-only tmpfs, /proc/timer_list reads as /dev/null.
         Assert.NotEmpty(Directory.EnumerateFileSystemEntries("/sys/firmware"));
-        Assert.Equal("0 0", await OkAsync("run", "--rm", "busybox", "sh", "-c", "echo $(ls -A /sys/firmware | wc -l) $(wc -c < /proc/timer_list)"));
+        Assert.Equal("0 0", await Daemon.DockerOkAsync("run", "--rm", "busybox", "sh", "-c", "echo $(ls -A /sys/firmware | wc -l) $(wc -c < /proc/timer_list)"));
 
-        string privileged = await OkAsync("run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", "grep", "Seccomp:", "/proc/self/status");
+        string privileged = await Daemon.DockerOkAsync("run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", "grep", "Seccomp:", "/proc/self/status");
         Assert.Contains("Seccomp:\t0", privileged);
-        string dropped = await OkAsync("run", "--rm", "--cap-drop", "ALL", "busybox", "grep", "CapEff:", "/proc/self/status");
+        string dropped = await Daemon.DockerOkAsync("run", "--rm", "--cap-drop", "ALL", "busybox", "grep", "CapEff:", "/proc/self/status");
         Assert.Contains("0000000000000000", dropped);
     }
 
@@ -175,11 +169,11 @@ public sealed class ContainerLifecycleTests(BusyboxDaemonFixture fixture) : ICla
         string dir = Daemon.Dir.Combine("bind-src");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "f"), "from-host");
-        Assert.Equal("from-host", await OkAsync("run", "--rm", "-v", $"{dir}:/mnt:ro", "busybox", "cat", "/mnt/f"));
+        Assert.Equal("from-host", await Daemon.DockerOkAsync("run", "--rm", "-v", $"{dir}:/mnt:ro", "busybox", "cat", "/mnt/f"));
         var write = await Daemon.DockerAsync("run", "--rm", "-v", $"{dir}:/mnt:ro", "busybox", "sh", "-c", "echo x > /mnt/g");
         Assert.NotEqual(0, write.ExitCode);
         Assert.Contains("Read-only file system", write.Stderr);
-        await OkAsync("run", "--rm", "--mount", $"type=bind,source={dir},target=/mnt", "busybox", "sh", "-c", "echo rw > /mnt/g");
+        await Daemon.DockerOkAsync("run", "--rm", "--mount", $"type=bind,source={dir},target=/mnt", "busybox", "sh", "-c", "echo rw > /mnt/g");
         Assert.Equal("rw\n", File.ReadAllText(Path.Combine(dir, "g")));
     }
 
@@ -188,15 +182,15 @@ public sealed class ContainerLifecycleTests(BusyboxDaemonFixture fixture) : ICla
     {
         var ro = await Daemon.DockerAsync("run", "--rm", "--read-only", "busybox", "touch", "/x");
         Assert.NotEqual(0, ro.ExitCode);
-        await OkAsync("run", "--rm", "--read-only", "--tmpfs", "/scratch", "busybox", "touch", "/scratch/x");
+        await Daemon.DockerOkAsync("run", "--rm", "--read-only", "--tmpfs", "/scratch", "busybox", "touch", "/scratch/x");
     }
 
     [Fact]
     public async Task Prune_RemovesStopped()
     {
-        await OkAsync("create", "--name", "prunable", "--label", "prune=yes", "busybox", "true");
-        string output = await OkAsync("container", "prune", "-f", "--filter", "label=prune=yes");
+        await Daemon.DockerOkAsync("create", "--name", "prunable", "--label", "prune=yes", "busybox", "true");
+        string output = await Daemon.DockerOkAsync("container", "prune", "-f", "--filter", "label=prune=yes");
         Assert.Contains("Deleted Containers:", output);
-        Assert.Equal("", await OkAsync("ps", "-aq", "--filter", "name=prunable"));
+        Assert.Equal("", await Daemon.DockerOkAsync("ps", "-aq", "--filter", "name=prunable"));
     }
 }

@@ -8,12 +8,6 @@ public sealed class ContainerResourcesTests(BusyboxDaemonFixture fixture) : ICla
 {
     private MoatDaemon Daemon => fixture.Daemon;
 
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var r = await Daemon.DockerAsync(args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}");
-        return r.Stdout.Trim();
-    }
 
     private static string Pid1(string psOutput) =>
         psOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -23,23 +17,23 @@ public sealed class ContainerResourcesTests(BusyboxDaemonFixture fixture) : ICla
     [Fact]
     public async Task Run_Init_DockerInitIsPid1()
     {
-        string withInit = await OkAsync("run", "--rm", "--init", "busybox", "ps", "-o", "pid,comm");
+        string withInit = await Daemon.DockerOkAsync("run", "--rm", "--init", "busybox", "ps", "-o", "pid,comm");
         Assert.Equal("docker-init", Pid1(withInit));
         Assert.Contains("ps", withInit);
-        Assert.Equal("ps", Pid1(await OkAsync("run", "--rm", "busybox", "ps", "-o", "pid,comm")));
+        Assert.Equal("ps", Pid1(await Daemon.DockerOkAsync("run", "--rm", "busybox", "ps", "-o", "pid,comm")));
         // Read-only, and the command's exit code comes through tini.
         var r = await Daemon.DockerAsync("run", "--rm", "--init", "busybox", "sh", "-c", "echo x > /sbin/docker-init || exit 9");
         Assert.Equal(9, r.ExitCode);
-        await OkAsync("run", "--name", "initflag", "--init", "busybox", "true");
-        Assert.Equal("true", await OkAsync("inspect", "-f", "{{.HostConfig.Init}}", "initflag"));
-        await OkAsync("rm", "initflag");
+        await Daemon.DockerOkAsync("run", "--name", "initflag", "--init", "busybox", "true");
+        Assert.Equal("true", await Daemon.DockerOkAsync("inspect", "-f", "{{.HostConfig.Init}}", "initflag"));
+        await Daemon.DockerOkAsync("rm", "initflag");
     }
 
     [Fact]
     public async Task Info_ReportsInitBinary()
     {
-        Assert.Equal("docker-init", await OkAsync("info", "-f", "{{.InitBinary}}"));
-        Assert.NotEqual("", await OkAsync("info", "-f", "{{.InitCommit.ID}}"));
+        Assert.Equal("docker-init", await Daemon.DockerOkAsync("info", "-f", "{{.InitBinary}}"));
+        Assert.NotEqual("", await Daemon.DockerOkAsync("info", "-f", "{{.InitCommit.ID}}"));
     }
 
     [Fact]
@@ -69,22 +63,22 @@ public sealed class ContainerResourcesTests(BusyboxDaemonFixture fixture) : ICla
     [Fact]
     public async Task Update_Running_AppliesLimitsLive()
     {
-        string id = await OkAsync("run", "-d", "--name", "live", "busybox", "sleep", "300");
+        string id = await Daemon.DockerOkAsync("run", "-d", "--name", "live", "busybox", "sleep", "300");
         try
         {
-            await OkAsync("update", "--memory", "64m", "--cpu-shares", "512", "--pids-limit", "50", "--cpus", "0.5", "--restart", "on-failure:2", "live");
+            await Daemon.DockerOkAsync("update", "--memory", "64m", "--cpu-shares", "512", "--pids-limit", "50", "--cpus", "0.5", "--restart", "on-failure:2", "live");
             string cg(string controller, string file) => File.ReadAllText($"/sys/fs/cgroup/{controller}/moat/{id}/{file}").Trim();
             Assert.Equal("67108864", cg("memory", "memory.limit_in_bytes"));
             Assert.Equal("512", cg("cpu", "cpu.shares"));
             Assert.Equal("50", cg("pids", "pids.max"));
             Assert.Equal("50000", cg("cpu", "cpu.cfs_quota_us"));
             Assert.Equal("67108864 512 50 500000000 on-failure 2",
-                await OkAsync("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}", "live"));
+                await Daemon.DockerOkAsync("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}", "live"));
             // Seen from inside too (the container's own cgroup view), and a later update leaves the other limits alone.
-            await OkAsync("update", "--memory", "96m", "live");
+            await Daemon.DockerOkAsync("update", "--memory", "96m", "live");
             Assert.Equal("100663296", cg("memory", "memory.limit_in_bytes"));
             Assert.Equal("512", cg("cpu", "cpu.shares"));
-            Assert.Equal("running", await OkAsync("inspect", "-f", "{{.State.Status}}", "live"));
+            Assert.Equal("running", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}}", "live"));
         }
         finally
         {
@@ -95,7 +89,7 @@ public sealed class ContainerResourcesTests(BusyboxDaemonFixture fixture) : ICla
     [Fact]
     public async Task Update_BelowMinimumMemory_IsRefused()
     {
-        await OkAsync("run", "-d", "--name", "tiny", "busybox", "sleep", "300");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "tiny", "busybox", "sleep", "300");
         try
         {
             var r = await Daemon.DockerAsync("update", "--memory", "1m", "tiny");
@@ -113,16 +107,16 @@ public sealed class ContainerResourcesTests(BusyboxDaemonFixture fixture) : ICla
     {
         // CPU: a busy loop; memory: a 16 MiB tmpfs file; network: ARP/pings over a veth pair (busybox names the peer
         // veth0); block I/O: direct writes.
-        await OkAsync("run", "-d", "--name", "busy", "--cap-add", "NET_ADMIN", "--memory", "256m", "busybox", "sh", "-c",
+        await Daemon.DockerOkAsync("run", "-d", "--name", "busy", "--cap-add", "NET_ADMIN", "--memory", "256m", "busybox", "sh", "-c",
             "ip link add a0 type veth && ip link set a0 up && ip link set veth0 up && ip addr add 10.99.0.1/24 dev a0 && ping -c 3 -W 1 10.99.0.2; " +
             "dd if=/dev/zero of=/big bs=1M count=8 oflag=direct 2>/dev/null; head -c 16777216 /dev/zero > /dev/shm/m; " +
             "touch /ready; while :; do :; done");
         try
         {
             for (int i = 0; i < 200 && (await Daemon.DockerAsync("exec", "busy", "test", "-e", "/ready")).ExitCode != 0
-                && !File.Exists(Path.Combine(Daemon.DataRoot, "containers", await OkAsync("inspect", "-f", "{{.Id}}", "busy"), "bundle", "diff", "ready")); i++)
+                && !File.Exists(Path.Combine(Daemon.DataRoot, "containers", await Daemon.DockerOkAsync("inspect", "-f", "{{.Id}}", "busy"), "bundle", "diff", "ready")); i++)
                 await Task.Delay(100, TestContext.Current.CancellationToken);
-            using var doc = JsonDocument.Parse(await OkAsync("stats", "--no-stream", "--format", "{{json .}}", "busy"));
+            using var doc = JsonDocument.Parse(await Daemon.DockerOkAsync("stats", "--no-stream", "--format", "{{json .}}", "busy"));
             var s = doc.RootElement;
             double cpu = double.Parse(s.GetProperty("CPUPerc").GetString()!.TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(cpu > 10, $"CPU {cpu}%");
@@ -134,7 +128,7 @@ public sealed class ContainerResourcesTests(BusyboxDaemonFixture fixture) : ICla
             Assert.False(net.EndsWith("/ 0B", StringComparison.Ordinal), $"NET I/O {net}");
             // Block I/O is what the kernel counts in the container's blkio cgroup (on this VM's virtio disk it may be 0).
             string block = s.GetProperty("BlockIO").GetString()!;
-            string blkio = $"/sys/fs/cgroup/blkio/moat/{await OkAsync("inspect", "-f", "{{.Id}}", "busy")}";
+            string blkio = $"/sys/fs/cgroup/blkio/moat/{await Daemon.DockerOkAsync("inspect", "-f", "{{.Id}}", "busy")}";
             bool counted = new[] { "blkio.bfq.io_service_bytes_recursive", "blkio.throttle.io_service_bytes_recursive" }
                 .Select(f => Path.Combine(blkio, f)).Where(File.Exists)
                 .Any(f => File.ReadAllLines(f).Any(l => l.Split(' ') is [_, "Write", var v] && v != "0"));

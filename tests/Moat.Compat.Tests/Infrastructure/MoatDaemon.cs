@@ -138,6 +138,14 @@ public sealed class MoatDaemon : IAsyncDisposable
 
     public Task<CliResult> DockerAsync(string[] args, string? stdin = null, TimeSpan? timeout = null) => DockerCli.RunAsync(Host, args, stdin: stdin, timeout: timeout);
 
+    /// <summary>Runs the docker CLI against this daemon, asserts it succeeded, and returns its trimmed stdout.</summary>
+    public async Task<string> DockerOkAsync(params string[] args)
+    {
+        var r = await DockerAsync(args);
+        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}\n{Output}");
+        return r.Stdout.Trim();
+    }
+
     public void Signal(int signal) => DockerCli.Kill(_process.Id, signal);
 
     /// <summary>Waits for the process to exit (after a signal or on its own) and returns its exit code.</summary>

@@ -8,12 +8,6 @@ public sealed class AttachTests(BusyboxDaemonFixture fixture) : IClassFixture<Bu
 {
     private MoatDaemon Daemon => fixture.Daemon;
 
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var r = await Daemon.DockerAsync(args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}");
-        return r.Stdout.Trim();
-    }
 
     [Fact]
     public async Task RunInteractive_Piped100MiB_RoundTripsUnchanged()
@@ -46,24 +40,24 @@ public sealed class AttachTests(BusyboxDaemonFixture fixture) : IClassFixture<Bu
     [Fact]
     public async Task LogsFollow_ContainerPrintsAndExits_EndsWithEverything()
     {
-        await OkAsync("run", "-d", "--name", "follow-me", "busybox", "sh", "-c", "sleep 1; for i in 1 2 3; do echo line$i; echo err$i >&2; sleep 0.2; done");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "follow-me", "busybox", "sh", "-c", "sleep 1; for i in 1 2 3; do echo line$i; echo err$i >&2; sleep 0.2; done");
         var r = await Daemon.DockerAsync(["logs", "-f", "follow-me"], timeout: TimeSpan.FromSeconds(30));
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("line1\nline2\nline3", r.Stdout.Trim());
         Assert.Equal("err1\nerr2\nerr3", string.Join('\n', r.Stderr.Split('\n').Where(l => l.StartsWith("err", StringComparison.Ordinal))));
-        await OkAsync("rm", "follow-me");
+        await Daemon.DockerOkAsync("rm", "follow-me");
     }
 
     [Fact]
     public async Task StartAttach_ContainerExits_AllOutputDelivered()
     {
-        await OkAsync("create", "--name", "start-a", "busybox", "sh", "-c", "seq 1 2000");
+        await Daemon.DockerOkAsync("create", "--name", "start-a", "busybox", "sh", "-c", "seq 1 2000");
         var r = await Daemon.DockerAsync(["start", "-a", "start-a"], timeout: TimeSpan.FromSeconds(30));
         Assert.Equal(0, r.ExitCode);
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2000, lines.Length);
         Assert.Equal("2000", lines[^1]);
-        await OkAsync("rm", "start-a");
+        await Daemon.DockerOkAsync("rm", "start-a");
     }
 
     [Fact]
@@ -77,25 +71,25 @@ public sealed class AttachTests(BusyboxDaemonFixture fixture) : IClassFixture<Bu
     [Fact]
     public async Task AttachApi_InvalidDetachKeys_DockerdError()
     {
-        string id = await OkAsync("run", "-d", "busybox", "sleep", "60");
+        string id = await Daemon.DockerOkAsync("run", "-d", "busybox", "sleep", "60");
         await using var http = await RawHttp.ConnectUnixAsync(Daemon.SocketPath);
         string reply = await http.SendRawAndReadToEndAsync(
             $"POST /v1.50/containers/{id}/attach?stream=1&stdout=1&detachKeys=ctrl-x,nope HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n",
             TimeSpan.FromSeconds(5));
         Assert.StartsWith("HTTP/1.1 400", reply);
         Assert.Contains("Invalid detach keys (ctrl-x,nope) provided", reply);
-        await OkAsync("rm", "-f", id);
+        await Daemon.DockerOkAsync("rm", "-f", id);
     }
 
     [Fact]
     public async Task Resize_StoppedContainer_Conflict()
     {
-        string id = await OkAsync("create", "-t", "busybox", "true");
+        string id = await Daemon.DockerOkAsync("create", "-t", "busybox", "true");
         await using var http = await RawHttp.ConnectUnixAsync(Daemon.SocketPath);
         string reply = await http.SendRawAndReadToEndAsync(
             $"POST /v1.50/containers/{id}/resize?h=10&w=20 HTTP/1.1\r\nHost: d\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", TimeSpan.FromSeconds(5));
         Assert.StartsWith("HTTP/1.1 409", reply);
         Assert.Contains($"container {id} is not running", reply);
-        await OkAsync("rm", id);
+        await Daemon.DockerOkAsync("rm", id);
     }
 }

@@ -8,16 +8,10 @@ public sealed class ExecTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
 {
     private MoatDaemon Daemon => fixture.Daemon;
 
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var r = await Daemon.DockerAsync(args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}");
-        return r.Stdout.Trim();
-    }
 
     private async Task<string> RunningAsync(string name)
     {
-        string id = await OkAsync("run", "-d", "--name", name, "busybox", "sleep", "300");
+        string id = await Daemon.DockerOkAsync("run", "-d", "--name", name, "busybox", "sleep", "300");
         return id;
     }
 
@@ -35,7 +29,7 @@ public sealed class ExecTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         Assert.Contains("executable file not found", missing.Stdout + missing.Stderr);
 
         Assert.Equal(0, (await Daemon.DockerAsync("exec", "exec-codes", "true")).ExitCode);
-        await OkAsync("rm", "-f", "exec-codes");
+        await Daemon.DockerOkAsync("rm", "-f", "exec-codes");
     }
 
     [Fact]
@@ -45,50 +39,50 @@ public sealed class ExecTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         var r = await Daemon.DockerAsync(["exec", "-i", "exec-stdin", "sh", "-c", "wc -l; echo done"], stdin: "a\nb\nc\n", timeout: TimeSpan.FromSeconds(30));
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal("3\ndone", r.Stdout.Trim());
-        await OkAsync("rm", "-f", "exec-stdin");
+        await Daemon.DockerOkAsync("rm", "-f", "exec-stdin");
     }
 
     [Fact]
     public async Task Exec_Options_UserEnvWorkdirApplied()
     {
         await RunningAsync("exec-opts");
-        string output = await OkAsync("exec", "-u", "nobody", "-e", "GREETING=hello", "-w", "/tmp", "exec-opts", "sh", "-c", "id -u; echo $GREETING; pwd");
+        string output = await Daemon.DockerOkAsync("exec", "-u", "nobody", "-e", "GREETING=hello", "-w", "/tmp", "exec-opts", "sh", "-c", "id -u; echo $GREETING; pwd");
         Assert.Equal("65534\nhello\n/tmp", output);
-        await OkAsync("rm", "-f", "exec-opts");
+        await Daemon.DockerOkAsync("rm", "-f", "exec-opts");
     }
 
     [Fact]
     public async Task Exec_ConfinedLikeContainer_SameNamespacesAndNoNewPrivs()
     {
         await RunningAsync("exec-confined");
-        string init = await OkAsync("exec", "exec-confined", "sh", "-c", "for n in pid mnt net ipc uts; do readlink /proc/1/ns/$n; done");
-        string self = await OkAsync("exec", "exec-confined", "sh", "-c", "for n in pid mnt net ipc uts; do readlink /proc/self/ns/$n; done");
+        string init = await Daemon.DockerOkAsync("exec", "exec-confined", "sh", "-c", "for n in pid mnt net ipc uts; do readlink /proc/1/ns/$n; done");
+        string self = await Daemon.DockerOkAsync("exec", "exec-confined", "sh", "-c", "for n in pid mnt net ipc uts; do readlink /proc/self/ns/$n; done");
         Assert.Equal(5, init.Split('\n').Length);
         Assert.Equal(init, self);
-        Assert.Equal(await OkAsync("exec", "exec-confined", "cat", "/proc/1/cgroup"), await OkAsync("exec", "exec-confined", "cat", "/proc/self/cgroup"));
-        string status = await OkAsync("exec", "exec-confined", "sh", "-c", "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status");
+        Assert.Equal(await Daemon.DockerOkAsync("exec", "exec-confined", "cat", "/proc/1/cgroup"), await Daemon.DockerOkAsync("exec", "exec-confined", "cat", "/proc/self/cgroup"));
+        string status = await Daemon.DockerOkAsync("exec", "exec-confined", "sh", "-c", "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status");
         Assert.Contains("NoNewPrivs:\t1", status);
         Assert.Contains("Seccomp:\t2", status);
-        await OkAsync("rm", "-f", "exec-confined");
+        await Daemon.DockerOkAsync("rm", "-f", "exec-confined");
     }
 
     [Fact]
     public async Task Exec_StoppedContainer_DockerdConflict()
     {
-        string id = await OkAsync("run", "-d", "--name", "exec-stopped", "busybox", "true");
-        await OkAsync("wait", "exec-stopped");
+        string id = await Daemon.DockerOkAsync("run", "-d", "--name", "exec-stopped", "busybox", "true");
+        await Daemon.DockerOkAsync("wait", "exec-stopped");
         var r = await Daemon.DockerAsync("exec", "exec-stopped", "true");
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains($"Error response from daemon: container {id} is not running", r.Stderr);
-        await OkAsync("rm", "exec-stopped");
+        await Daemon.DockerOkAsync("rm", "exec-stopped");
     }
 
     [Fact]
     public async Task Exec_Detached_RecordedAndInspectable()
     {
         string id = await RunningAsync("exec-detached");
-        await OkAsync("exec", "-d", "exec-detached", "sh", "-c", "sleep 1; touch /tmp/marker");
-        Assert.NotEqual("[]", await OkAsync("inspect", "-f", "{{json .ExecIDs}}", "exec-detached"));
+        await Daemon.DockerOkAsync("exec", "-d", "exec-detached", "sh", "-c", "sleep 1; touch /tmp/marker");
+        Assert.NotEqual("[]", await Daemon.DockerOkAsync("inspect", "-f", "{{json .ExecIDs}}", "exec-detached"));
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while ((await Daemon.DockerAsync("exec", "exec-detached", "test", "-f", "/tmp/marker")).ExitCode != 0)
         {
@@ -96,12 +90,12 @@ public sealed class ExecTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
         // The exit is recorded asynchronously (as in dockerd): the ended exec leaves ExecIDs soon after.
-        while (await OkAsync("inspect", "-f", "{{json .ExecIDs}}", id) != "null")
+        while (await Daemon.DockerOkAsync("inspect", "-f", "{{json .ExecIDs}}", id) != "null")
         {
             Assert.True(DateTime.UtcNow < deadline, "the ended exec stays in ExecIDs");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
-        await OkAsync("rm", "-f", "exec-detached");
+        await Daemon.DockerOkAsync("rm", "-f", "exec-detached");
     }
 
     [Fact]
@@ -111,12 +105,12 @@ public sealed class ExecTests(BusyboxDaemonFixture fixture) : IClassFixture<Busy
         await RunningAsync("exec-events");
         Assert.Equal(3, (await Daemon.DockerAsync("exec", "exec-events", "sh", "-c", "exit 3")).ExitCode);
         string until = DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString();
-        string events = await OkAsync("events", "--since", since, "--until", until, "--filter", "container=exec-events",
+        string events = await Daemon.DockerOkAsync("events", "--since", since, "--until", until, "--filter", "container=exec-events",
             "--format", "{{.Action}}|{{index .Actor.Attributes \"exitCode\"}}");
         Assert.Contains("exec_create: sh -c exit 3|", events);
         Assert.Contains("exec_start: sh -c exit 3|", events);
         Assert.Contains("exec_die|3", events);
-        await OkAsync("rm", "-f", "exec-events");
+        await Daemon.DockerOkAsync("rm", "-f", "exec-events");
     }
 
     [Fact]

@@ -11,12 +11,6 @@ public sealed class NativeExecTests(BusyboxDaemonFixture fixture) : IClassFixtur
 {
     private MoatDaemon Daemon => fixture.Daemon;
 
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var r = await Daemon.DockerAsync(args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}");
-        return r.Stdout.Trim();
-    }
 
     private const string Confinement = "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/";
 
@@ -26,65 +20,65 @@ public sealed class NativeExecTests(BusyboxDaemonFixture fixture) : IClassFixtur
     [InlineData("native-unconfined", "--security-opt", "seccomp=unconfined", "--security-opt", "no-new-privileges=false")]
     public async Task Exec_CapabilitiesSeccompNoNewPrivs_SameAsInit(string name, params string[] options)
     {
-        await OkAsync(["run", "-d", "--name", name, .. options, "busybox", "sleep", "300"]);
-        string init = await OkAsync("exec", name, "sh", "-c", Confinement + "1/status");
-        string self = await OkAsync("exec", name, "sh", "-c", Confinement + "self/status");
+        await Daemon.DockerOkAsync(["run", "-d", "--name", name, .. options, "busybox", "sleep", "300"]);
+        string init = await Daemon.DockerOkAsync("exec", name, "sh", "-c", Confinement + "1/status");
+        string self = await Daemon.DockerOkAsync("exec", name, "sh", "-c", Confinement + "self/status");
         Assert.Equal(7, init.Split('\n').Length);
         Assert.Equal(init, self);
-        await OkAsync("rm", "-f", name);
+        await Daemon.DockerOkAsync("rm", "-f", name);
     }
 
     [Fact]
     public async Task Exec_AsOtherUser_NoEffectiveCapabilities_BoundingKept()
     {
-        await OkAsync("run", "-d", "--name", "native-user", "busybox", "sleep", "300");
-        string bounding = await OkAsync("exec", "native-user", "sh", "-c", "grep CapBnd /proc/1/status");
-        string status = await OkAsync("exec", "-u", "65534:65534", "native-user", "sh", "-c", "id; grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "native-user", "busybox", "sleep", "300");
+        string bounding = await Daemon.DockerOkAsync("exec", "native-user", "sh", "-c", "grep CapBnd /proc/1/status");
+        string status = await Daemon.DockerOkAsync("exec", "-u", "65534:65534", "native-user", "sh", "-c", "id; grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status");
         Assert.Contains("uid=65534(nobody) gid=65534(nobody)", status);
         Assert.Contains("CapEff:\t0000000000000000", status);
         Assert.Contains("CapPrm:\t0000000000000000", status);
         Assert.Contains(bounding, status);
-        await OkAsync("rm", "-f", "native-user");
+        await Daemon.DockerOkAsync("rm", "-f", "native-user");
     }
 
     [Fact]
     public async Task Exec_SeccompFilter_BlocksWhatTheProfileBlocks()
     {
         // unshare(CLONE_NEWUSER) needs no capability: only the default profile stops it.
-        await OkAsync("run", "-d", "--name", "native-filtered", "busybox", "sleep", "300");
-        await OkAsync("run", "-d", "--name", "native-open", "--security-opt", "seccomp=unconfined", "busybox", "sleep", "300");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "native-filtered", "busybox", "sleep", "300");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "native-open", "--security-opt", "seccomp=unconfined", "busybox", "sleep", "300");
         var filtered = await Daemon.DockerAsync("exec", "native-filtered", "unshare", "-U", "true");
         Assert.NotEqual(0, filtered.ExitCode);
         Assert.Contains("Operation not permitted", filtered.Stderr);
         Assert.Equal(0, (await Daemon.DockerAsync("exec", "native-open", "unshare", "-U", "true")).ExitCode);
-        await OkAsync("rm", "-f", "native-filtered", "native-open");
+        await Daemon.DockerOkAsync("rm", "-f", "native-filtered", "native-open");
     }
 
     [Fact]
     public async Task Exec_RlimitsAndCgroups_FromContainer()
     {
-        await OkAsync("run", "-d", "--name", "native-limits", "--ulimit", "nofile=1234:2345", "--pids-limit", "50", "busybox", "sleep", "300");
-        Assert.Equal("1234\n2345", await OkAsync("exec", "native-limits", "sh", "-c", "ulimit -n; ulimit -Hn"));
-        Assert.Equal(await OkAsync("exec", "native-limits", "cat", "/proc/1/cgroup"), await OkAsync("exec", "native-limits", "cat", "/proc/self/cgroup"));
+        await Daemon.DockerOkAsync("run", "-d", "--name", "native-limits", "--ulimit", "nofile=1234:2345", "--pids-limit", "50", "busybox", "sleep", "300");
+        Assert.Equal("1234\n2345", await Daemon.DockerOkAsync("exec", "native-limits", "sh", "-c", "ulimit -n; ulimit -Hn"));
+        Assert.Equal(await Daemon.DockerOkAsync("exec", "native-limits", "cat", "/proc/1/cgroup"), await Daemon.DockerOkAsync("exec", "native-limits", "cat", "/proc/self/cgroup"));
         // The exec's processes count against the container's pids limit (they are in its pids cgroup).
         var r = await Daemon.DockerAsync("exec", "native-limits", "sh", "-c", "for i in $(seq 60); do sleep 1 & done; wait");
         Assert.Contains("can't fork", r.Stderr + r.Stdout);
-        await OkAsync("rm", "-f", "native-limits");
+        await Daemon.DockerOkAsync("rm", "-f", "native-limits");
     }
 
     [Fact]
     public async Task Exec_Tty_PtyOfTheContainersOwnDevpts()
     {
-        await OkAsync("run", "-d", "--name", "native-tty", "busybox", "sleep", "300");
-        string output = await OkAsync("exec", "-t", "native-tty", "sh", "-c", "t=$(tty); echo $t; test -c $t && echo present");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "native-tty", "busybox", "sleep", "300");
+        string output = await Daemon.DockerOkAsync("exec", "-t", "native-tty", "sh", "-c", "t=$(tty); echo $t; test -c $t && echo present");
         Assert.Matches(@"^/dev/pts/\d+\r?\npresent", output);
-        await OkAsync("rm", "-f", "native-tty");
+        await Daemon.DockerOkAsync("rm", "-f", "native-tty");
     }
 
     [Fact]
     public async Task Exec_Failures_RuncWordingAndDockerExitCodes()
     {
-        await OkAsync("run", "-d", "--name", "native-fail", "busybox", "sleep", "300");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "native-fail", "busybox", "sleep", "300");
         var missing = await Daemon.DockerAsync("exec", "native-fail", "no-such-binary");
         Assert.Equal(127, missing.ExitCode);
         Assert.Contains("OCI runtime exec failed: exec failed: unable to start container process: exec: \"no-such-binary\": executable file not found in $PATH: unknown", missing.Stdout + missing.Stderr);
@@ -92,8 +86,8 @@ public sealed class NativeExecTests(BusyboxDaemonFixture fixture) : IClassFixtur
         Assert.NotEqual(0, cwd.ExitCode);
         Assert.Contains("chdir to cwd (\"/no/such/dir\") set in config.json failed", cwd.Stdout + cwd.Stderr);
         // Nothing of a failed exec stays behind: the container still runs, later execs work.
-        Assert.Equal("ok", await OkAsync("exec", "native-fail", "echo", "ok"));
-        await OkAsync("rm", "-f", "native-fail");
+        Assert.Equal("ok", await Daemon.DockerOkAsync("exec", "native-fail", "echo", "ok"));
+        await Daemon.DockerOkAsync("rm", "-f", "native-fail");
     }
 }
 
@@ -123,20 +117,14 @@ public sealed class CustomRuntimeExecTests
 /// <summary>The compiled seccomp filters native exec keeps: one per profile, private, rebuilt when damaged (a daemon of its own: one profile).</summary>
 public sealed class NativeExecFilterCacheTests
 {
-    private static async Task<string> Ok(MoatDaemon daemon, params string[] args)
-    {
-        var r = await daemon.DockerAsync(args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}");
-        return r.Stdout.Trim();
-    }
 
     [Fact]
     public async Task Exec_CompiledFilterCache_PrivateAndRebuiltWhenDamaged()
     {
         await using var daemon = await MoatDaemon.StartAsync();
         await BusyboxImage.ImportAsync(daemon);
-        await Ok(daemon, "run", "-d", "--name", "native-cache", "busybox", "sleep", "300");
-        await Ok(daemon, "exec", "native-cache", "true");
+        await daemon.DockerOkAsync("run", "-d", "--name", "native-cache", "busybox", "sleep", "300");
+        await daemon.DockerOkAsync("exec", "native-cache", "true");
         string dir = Path.Combine(daemon.ExecRoot, "moat-seccomp");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
         string file = Assert.Single(Directory.GetFiles(dir, "*.bpf"));
@@ -145,11 +133,11 @@ public sealed class NativeExecFilterCacheTests
         Assert.True(size > 0 && size % 8 == 0, $"{size} bytes is no BPF program");
 
         await File.WriteAllBytesAsync(file, [1, 2, 3], TestContext.Current.CancellationToken);
-        string status = await Ok(daemon, "exec", "native-cache", "grep", "Seccomp:", "/proc/self/status");
+        string status = await daemon.DockerOkAsync("exec", "native-cache", "grep", "Seccomp:", "/proc/self/status");
         Assert.Equal("Seccomp:\t2", status);
         Assert.Equal(size, new FileInfo(file).Length);
         var blocked = await daemon.DockerAsync("exec", "native-cache", "unshare", "-U", "true");
         Assert.NotEqual(0, blocked.ExitCode);
-        await Ok(daemon, "rm", "-f", "native-cache");
+        await daemon.DockerOkAsync("rm", "-f", "native-cache");
     }
 }

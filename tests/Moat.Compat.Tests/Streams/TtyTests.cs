@@ -9,12 +9,6 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
     private MoatDaemon Daemon => fixture.Daemon;
     private string ConfigDir => Directory.CreateDirectory(Path.Combine(Daemon.Dir.Path, "tty-cli")).FullName;
 
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var r = await Daemon.DockerAsync(args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r}");
-        return r.Stdout.Trim();
-    }
 
     [Fact]
     public async Task RunIt_TypeResizeDetachAttachExit()
@@ -34,9 +28,9 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
             await term.SendKeysAsync("C-p", "C-q");
             await term.WaitForAsync(s => s.Contains("[ended rc=0]"));
         }
-        Assert.Equal("running", await OkAsync("inspect", "-f", "{{.State.Status}}", "tty-run"));
+        Assert.Equal("running", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}}", "tty-run"));
         string until = DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString();
-        string events = await OkAsync("events", "--since", since, "--until", until, "--filter", "container=tty-run", "--format", "{{.Action}} {{index .Actor.Attributes \"width\"}}");
+        string events = await Daemon.DockerOkAsync("events", "--since", since, "--until", until, "--filter", "container=tty-run", "--format", "{{.Action}} {{index .Actor.Attributes \"width\"}}");
         Assert.Contains("resize 120", events);
 
         await using (var term = await Tmux.StartAsync(Tmux.Docker(Daemon, ConfigDir, "attach tty-run"), 100, 30))
@@ -45,8 +39,8 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
             await term.TypeAsync("exit 5");
             await term.WaitForAsync(s => s.Contains("[ended rc=5]"));
         }
-        Assert.Equal("exited 5", await OkAsync("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "tty-run"));
-        await OkAsync("rm", "tty-run");
+        Assert.Equal("exited 5", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "tty-run"));
+        await Daemon.DockerOkAsync("rm", "tty-run");
     }
 
     [Fact]
@@ -58,14 +52,14 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
             await term.SendKeysAsync("C-x", "x");
             await term.WaitForAsync(s => s.Contains("[ended rc=0]"));
         }
-        Assert.Equal("running", await OkAsync("inspect", "-f", "{{.State.Status}}", "tty-keys"));
-        await OkAsync("rm", "-f", "tty-keys");
+        Assert.Equal("running", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}}", "tty-keys"));
+        await Daemon.DockerOkAsync("rm", "-f", "tty-keys");
     }
 
     [Fact]
     public async Task ExecIt_TypeResizeExit()
     {
-        await OkAsync("run", "-d", "--name", "tty-exec", "busybox", "sleep", "300");
+        await Daemon.DockerOkAsync("run", "-d", "--name", "tty-exec", "busybox", "sleep", "300");
         await using (var term = await Tmux.StartAsync(Tmux.Docker(Daemon, ConfigDir, "exec -it tty-exec sh"), 90, 25))
         {
             await term.WaitForAsync(s => s.Contains("/ #"));
@@ -76,7 +70,7 @@ public sealed class TtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
             await term.TypeAsync("exit 4");
             await term.WaitForAsync(s => s.Contains("[ended rc=4]"));
         }
-        Assert.Equal("running", await OkAsync("inspect", "-f", "{{.State.Status}}", "tty-exec"));
-        await OkAsync("rm", "-f", "tty-exec");
+        Assert.Equal("running", await Daemon.DockerOkAsync("inspect", "-f", "{{.State.Status}}", "tty-exec"));
+        await Daemon.DockerOkAsync("rm", "-f", "tty-exec");
     }
 }
