@@ -59,16 +59,7 @@ public sealed class AuditIdentity
         string? certSerial, string? certFingerprint, string? transport, string? remote)
     {
         var line = new AuditLineWriter(new System.Buffers.ArrayBufferWriter<byte>(256));
-        line.String("user"u8, user);
-        if (groups is not null) line.Strings("groups"u8, groups);
-        line.String("auth"u8, auth);
-        line.Number("uid"u8, uid);
-        line.Number("gid"u8, gid);
-        line.Number("pid"u8, pid);
-        line.String("cert_serial"u8, certSerial);
-        line.String("cert_sha256"u8, certFingerprint);
-        line.String("transport"u8, transport);
-        line.String("remote"u8, remote);
+        line.Identity(user, groups, auth, uid, gid, pid, certSerial, certFingerprint, transport, remote);
         Fragment = line.Output.WrittenSpan.ToArray();
     }
 }
@@ -91,19 +82,7 @@ internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> 
         w.String("kind"u8, e.Kind);
         w.String("request_id"u8, e.RequestId);
         if (e.Identity is { } identity) w.Raw(identity.Fragment);
-        else
-        {
-            w.String("user"u8, e.User);
-            if (e.Groups is { } groups) w.Strings("groups"u8, groups);
-            w.String("auth"u8, e.Auth);
-            w.Number("uid"u8, e.Uid);
-            w.Number("gid"u8, e.Gid);
-            w.Number("pid"u8, e.Pid);
-            w.String("cert_serial"u8, e.CertSerial);
-            w.String("cert_sha256"u8, e.CertFingerprint);
-            w.String("transport"u8, e.Transport);
-            w.String("remote"u8, e.Remote);
-        }
+        else w.Identity(e.User, e.Groups, e.Auth, e.Uid, e.Gid, e.Pid, e.CertSerial, e.CertFingerprint, e.Transport, e.Remote);
         w.String("method"u8, e.Method);
         w.String("action"u8, e.Action);
         w.String("object_id"u8, e.ObjectId);
@@ -123,6 +102,22 @@ internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> 
         w.Name("prev"u8);
         w.Value(e.Prev);
         w.Raw("}"u8);
+    }
+
+    /// <summary>The caller's fields, "user" … "remote" (what <see cref="AuditIdentity"/> holds encoded).</summary>
+    public void Identity(string? user, IReadOnlyList<string>? groups, string? auth, int? uid, int? gid, int? pid,
+        string? certSerial, string? certFingerprint, string? transport, string? remote)
+    {
+        String("user"u8, user);
+        if (groups is not null) Strings("groups"u8, groups);
+        String("auth"u8, auth);
+        Number("uid"u8, uid);
+        Number("gid"u8, gid);
+        Number("pid"u8, pid);
+        String("cert_serial"u8, certSerial);
+        String("cert_sha256"u8, certFingerprint);
+        String("transport"u8, transport);
+        String("remote"u8, remote);
     }
 
     public void Raw(ReadOnlySpan<byte> bytes) => Output.Write(bytes);
