@@ -98,16 +98,11 @@ public static class HostFacts
         if (text is null) return "none";
         string? root = null, unified = null;
         bool anyV1 = false;
-        foreach (var line in text.Split('\n'))
+        foreach (var m in Moat.Engine.Storage.MountInfo.Parse(text))
         {
-            // id parent major:minor root mountpoint options [optional…] - fstype source superoptions
-            var fields = line.Split(' ');
-            int dash = Array.IndexOf(fields, "-");
-            if (fields.Length < 5 || dash < 0 || dash + 1 >= fields.Length) continue;
-            string mountPoint = fields[4], fsType = fields[dash + 1];
-            if (mountPoint == "/sys/fs/cgroup") root = fsType;
-            else if (mountPoint == "/sys/fs/cgroup/unified") unified = fsType;
-            else if (mountPoint.StartsWith("/sys/fs/cgroup/", StringComparison.Ordinal) && fsType == "cgroup") anyV1 = true;
+            if (m.MountPoint == "/sys/fs/cgroup") root = m.FsType;
+            else if (m.MountPoint == "/sys/fs/cgroup/unified") unified = m.FsType;
+            else if (m.MountPoint.StartsWith("/sys/fs/cgroup/", StringComparison.Ordinal) && m.FsType == "cgroup") anyV1 = true;
         }
         if (root == "cgroup2") return "unified";
         if (unified == "cgroup2") return "hybrid";

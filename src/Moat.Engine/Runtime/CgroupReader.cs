@@ -15,20 +15,13 @@ public sealed class CgroupReader
 
     internal CgroupReader(string mountinfo)
     {
-        foreach (var line in File.ReadLines(mountinfo))
+        foreach (var m in Storage.MountInfo.Read(mountinfo))
         {
-            // id parent maj:min root mountpoint options [optional...] - fstype source superoptions
-            int dash = line.IndexOf(" - ", StringComparison.Ordinal);
-            if (dash < 0) continue;
-            var left = line[..dash].Split(' ');
-            var right = line[(dash + 3)..].Split(' ');
-            if (left.Length < 5 || right.Length < 3) continue;
-            string mountPoint = left[4].Replace("\\040", " ", StringComparison.Ordinal);
-            if (right[0] == "cgroup2") _unified ??= mountPoint;
-            else if (right[0] == "cgroup")
-                foreach (var opt in right[2].Split(','))
+            if (m.FsType == "cgroup2") _unified ??= m.MountPoint;
+            else if (m.FsType == "cgroup")
+                foreach (var opt in m.SuperOptions.Split(','))
                     if (opt is "memory" or "cpuacct" or "cpu" or "pids" or "blkio" or "freezer" or "cpuset" or "devices")
-                        _v1.TryAdd(opt, mountPoint);
+                        _v1.TryAdd(opt, m.MountPoint);
         }
     }
 

@@ -171,23 +171,17 @@ public static class NativeExec
     /// where each hierarchy is mounted.
     /// </summary>
     public static List<CgroupDir> CgroupDirs(int pid) =>
-        CgroupDirs(File.ReadAllText($"/proc/{pid}/cgroup"), File.ReadAllText("/proc/self/mountinfo"));
+        CgroupDirs(File.ReadAllText($"/proc/{pid}/cgroup"), File.ReadAllText(Storage.MountInfo.SelfPath));
 
     internal static List<CgroupDir> CgroupDirs(string procCgroup, string mountinfo)
     {
         // (mount point, mount root) per hierarchy: the cgroup2 one, and the v1 ones by their superoptions.
         var unified = default((string Point, string Root)?);
         var v1 = new List<(HashSet<string> Options, string Point, string Root)>();
-        foreach (var line in mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var m in Storage.MountInfo.Parse(mountinfo))
         {
-            int dash = line.IndexOf(" - ", StringComparison.Ordinal);
-            if (dash < 0) continue;
-            var left = line[..dash].Split(' ');
-            var right = line[(dash + 3)..].Split(' ');
-            if (left.Length < 5 || right.Length < 3) continue;
-            string point = Unescape(left[4]), root = Unescape(left[3]);
-            if (right[0] == "cgroup2") unified ??= (point, root);
-            else if (right[0] == "cgroup") v1.Add((new HashSet<string>(right[2].Split(','), StringComparer.Ordinal), point, root));
+            if (m.FsType == "cgroup2") unified ??= (m.MountPoint, m.Root);
+            else if (m.FsType == "cgroup") v1.Add((new HashSet<string>(m.SuperOptions.Split(','), StringComparer.Ordinal), m.MountPoint, m.Root));
         }
         var dirs = new List<CgroupDir>();
         foreach (var line in procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -211,8 +205,6 @@ public static class NativeExec
         }
         return dirs;
     }
-
-    private static string Unescape(string field) => field.Replace("\\040", " ", StringComparison.Ordinal);
 
     private sealed class Builder
     {

@@ -185,16 +185,10 @@ public sealed partial class RuntimeService
     internal static bool IsMountPoint(string path)
     {
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var f = line.Split(' ', 6);
-            if (f.Length > 4 && UnescapeMountPath(f[4]) == full) return true;
-        }
+        foreach (var m in Storage.MountInfo.Read())
+            if (m.MountPoint == full) return true;
         return false;
     }
-
-    private static string UnescapeMountPath(string s) =>
-        s.Contains('\\') ? s.Replace("\\040", " ", StringComparison.Ordinal).Replace("\\011", "\t", StringComparison.Ordinal).Replace("\\012", "\n", StringComparison.Ordinal).Replace("\\134", "\\", StringComparison.Ordinal) : s;
 
     /// <summary>
     /// Unmounts everything stacked on <paramref name="path"/>; true once nothing is (umount2 says EINVAL). A busy mount

@@ -8,16 +8,9 @@ internal static class MountTable
     {
         string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(prefix));
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-            var fields = line.Split(' ');
-            if (fields.Length < 7) continue;
-            string mountPoint = Unescape(fields[4]);
-            if (mountPoint != root && !mountPoint.StartsWith(root + "/", StringComparison.Ordinal)) continue;
-            int dash = Array.IndexOf(fields, "-", 6);
-            result[mountPoint] = dash > 0 && dash + 1 < fields.Length ? fields[dash + 1] : "";
-        }
+        foreach (var m in Storage.MountInfo.Read())
+            if (m.MountPoint == root || m.MountPoint.StartsWith(root + "/", StringComparison.Ordinal))
+                result[m.MountPoint] = m.FsType;
         return result;
     }
 
@@ -26,7 +19,4 @@ internal static class MountTable
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         return Below(full).GetValueOrDefault(full);
     }
-
-    private static string Unescape(string s) =>
-        s.Contains('\\') ? s.Replace("\\040", " ", StringComparison.Ordinal).Replace("\\011", "\t", StringComparison.Ordinal).Replace("\\012", "\n", StringComparison.Ordinal).Replace("\\134", "\\", StringComparison.Ordinal) : s;
 }
