@@ -140,8 +140,7 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
             if (Interlocked.Exchange(ref _written, 1) != 0) return Task.CompletedTask;
             // Reads are group-committed in the background; a state change is on disk before its answer leaves.
             bool read = HttpMethods.IsGet(_request.Http.Request.Method) || HttpMethods.IsHead(_request.Http.Request.Method);
-            var entry = Build(_request.Http.Response.StatusCode);
-            return read ? _audit.Record(entry) : _audit.AppendAsync(entry);
+            return _audit.RecordRequest(Build(_request.Http.Response.StatusCode), durable: !read);
         }
 
         public Task OnCompletedAsync()
@@ -149,28 +148,24 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
             if (Interlocked.Exchange(ref _written, 1) != 0) return Task.CompletedTask;
             // The response never started (the client hung up first): record it with the status it would have had.
             int status = _request.Http.RequestAborted.IsCancellationRequested ? 499 : _request.Http.Response.StatusCode;
-            return _audit.AppendAsync(Build(status));
+            return _audit.RecordRequest(Build(status), durable: true);
         }
 
-        private AuditEntry Build(int status)
+        private AuditRequest Build(int status)
         {
-            var caller = _request.Caller;
             var decision = RequestAuthorization.DecisionOf(_request);
             bool idValue = _request.Values.ContainsKey("id");
-            return new AuditEntry
-            {
-                Kind = "request",
-                RequestId = _request.Http.TraceIdentifier,
-                Identity = IdentityOf(_request.Http, caller),
-                Method = _request.Http.Request.Method,
-                Action = _request.Action,
-                ObjectId = idValue ? _request.Resource : null,
-                ObjectName = idValue ? null : _request.Resource,
-                Decision = decision is null ? null : decision.Allowed ? "allow" : "deny",
-                Rule = decision?.Rule,
-                Status = status,
-                DurationMs = Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalMilliseconds, 3),
-            };
+            return new AuditRequest(
+                RequestId: _request.Http.TraceIdentifier,
+                Identity: IdentityOf(_request.Http, _request.Caller),
+                Method: _request.Http.Request.Method,
+                Action: _request.Action,
+                ObjectId: idValue ? _request.Resource : null,
+                ObjectName: idValue ? null : _request.Resource,
+                Decision: decision is null ? null : decision.Allowed ? "allow" : "deny",
+                Rule: decision?.Rule,
+                Status: status,
+                DurationMs: Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalMilliseconds, 3));
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -13,31 +14,30 @@ public static class AuditChain
     public static readonly string Genesis = new('0', 64);
     internal static ReadOnlySpan<byte> HashMarker => ",\"hash\":\""u8;
 
-    /// <summary>Turns the serialized entry (ending in '}') into the final line (without newline) and returns its hash.</summary>
+    /// <summary>Turns the serialized entry (ending in '}') into the final line (with its newline) and returns its hash.</summary>
     public static string Seal(ReadOnlySpan<byte> entryJson, Stream destination)
     {
-        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        return Seal(entryJson, destination, hasher);
+        var line = new System.Buffers.ArrayBufferWriter<byte>(entryJson.Length + 80);
+        line.Write(entryJson[..^1]); // without the closing brace
+        Span<byte> hex = stackalloc byte[64];
+        Seal(line, 0, hex);
+        destination.Write(line.WrittenSpan);
+        return Encoding.ASCII.GetString(hex);
     }
 
-    /// <summary><see cref="Seal(ReadOnlySpan{byte}, Stream)"/> with a reusable SHA-256 <paramref name="hasher"/> (one writer at a time).</summary>
-    public static string Seal(ReadOnlySpan<byte> entryJson, Stream destination, IncrementalHash hasher)
+    /// <summary>
+    /// Seals the line body that <paramref name="output"/> holds from <paramref name="lineStart"/> on (as
+    /// <see cref="AuditLineWriter.WriteBody"/> leaves it, without the closing brace): appends
+    /// <c>,"hash":"H"}</c> and the newline, and puts H's 64 hex digits in <paramref name="hashHex"/>.
+    /// </summary>
+    public static void Seal(System.Buffers.ArrayBufferWriter<byte> output, int lineStart, Span<byte> hashHex)
     {
-        var body = entryJson[..^1]; // drop the closing brace
         Span<byte> digest = stackalloc byte[32];
-        hasher.AppendData(body);
-        hasher.GetHashAndReset(digest);
-        Span<byte> hex = stackalloc byte[64];
-        for (int i = 0; i < 32; i++)
-        {
-            hex[2 * i] = (byte)"0123456789abcdef"[digest[i] >> 4];
-            hex[2 * i + 1] = (byte)"0123456789abcdef"[digest[i] & 0xF];
-        }
-        destination.Write(body);
-        destination.Write(HashMarker);
-        destination.Write(hex);
-        destination.Write("\"}\n"u8);
-        return Encoding.ASCII.GetString(hex);
+        LineHash.Compute(output.WrittenSpan[lineStart..], digest);
+        if (!Convert.TryToHexStringLower(digest, hashHex, out _)) throw new ArgumentException("64 bytes needed", nameof(hashHex));
+        output.Write(HashMarker);
+        output.Write(hashHex[..64]);
+        output.Write("\"}\n"u8);
     }
 
     /// <summary>Splits a line into the hashed body and the hash it claims; false when the line has no hash suffix.</summary>
@@ -53,5 +53,10 @@ public static class AuditChain
         return true;
     }
 
-    public static string Hash(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
+    public static string Hash(ReadOnlySpan<byte> body)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        LineHash.Compute(body, digest);
+        return Convert.ToHexStringLower(digest);
+    }
 }

@@ -65,6 +65,15 @@ public sealed class AuditIdentity
 }
 
 /// <summary>
+/// A request's audit entry as the request thread captures it: references to strings that exist anyway, nothing
+/// formatted. The audit writer turns it into the line an <see cref="AuditEntry"/> of kind "request" with these
+/// fields would give (<see cref="AuditLog.RecordRequest"/>); the time is taken when it is recorded.
+/// </summary>
+public readonly record struct AuditRequest(
+    string? RequestId, AuditIdentity Identity, string? Method, string? Action, string? ObjectId, string? ObjectName,
+    string? Decision, string? Rule, int Status, double DurationMs);
+
+/// <summary>
 /// Writes an entry as its line body: <c>{"seq":…,…,"prev":"…"}</c>, fields in the documented order, null ones left
 /// out, strings escaped exactly as System.Text.Json's default encoder does. Plain ASCII (nearly every value) is
 /// copied as is; anything else goes through <see cref="JsonEncodedText"/>.
@@ -73,7 +82,11 @@ internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> 
 {
     public System.Buffers.ArrayBufferWriter<byte> Output { get; } = output;
 
-    public static void Write(System.Buffers.ArrayBufferWriter<byte> output, AuditEntry e)
+    /// <summary>
+    /// The entry's line up to and including its "prev" value, without the closing brace: what the chain hashes
+    /// (<see cref="AuditChain"/>). <paramref name="prev"/> is the previous entry's hash in hex.
+    /// </summary>
+    public static void WriteBody(System.Buffers.ArrayBufferWriter<byte> output, AuditEntry e, ReadOnlySpan<byte> prev)
     {
         var w = new AuditLineWriter(output);
         w.Raw("{"u8);
@@ -83,25 +96,61 @@ internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> 
         w.String("request_id"u8, e.RequestId);
         if (e.Identity is { } identity) w.Raw(identity.Fragment);
         else w.Identity(e.User, e.Groups, e.Auth, e.Uid, e.Gid, e.Pid, e.CertSerial, e.CertFingerprint, e.Transport, e.Remote);
-        w.String("method"u8, e.Method);
-        w.String("action"u8, e.Action);
-        w.String("object_id"u8, e.ObjectId);
-        w.String("object_name"u8, e.ObjectName);
-        w.String("decision"u8, e.Decision);
-        w.String("rule"u8, e.Rule);
-        w.Number("status"u8, e.Status);
-        if (e.DurationMs is { } duration)
-        {
-            w.Name("duration_ms"u8);
-            var span = output.GetSpan(32);
-            if (!duration.TryFormat(span, out int n, default, System.Globalization.CultureInfo.InvariantCulture)) throw new FormatException();
-            output.Advance(n);
-            w.Raw(","u8);
-        }
+        w.Request(e.Method, e.Action, e.ObjectId, e.ObjectName, e.Decision, e.Rule, e.Status);
+        if (e.DurationMs is { } duration) w.Duration(duration);
         w.String("message"u8, e.Message);
-        w.Name("prev"u8);
-        w.Value(e.Prev);
-        w.Raw("}"u8);
+        w.Prev(prev);
+    }
+
+    /// <summary>
+    /// <see cref="WriteBody"/> for a request's entry captured as an <see cref="AuditRequest"/>: the same bytes as an
+    /// <see cref="AuditEntry"/> of kind "request" with those fields, written without building one.
+    /// </summary>
+    public static void WriteRequestBody(System.Buffers.ArrayBufferWriter<byte> output, long seq, long utcTicks, in AuditRequest r, ReadOnlySpan<byte> prev)
+    {
+        var w = new AuditLineWriter(output);
+        w.Raw("{"u8);
+        w.Number("seq"u8, seq);
+        w.Name("time"u8);
+        var span = output.GetSpan(40);
+        span[0] = (byte)'"';
+        if (!new DateTime(utcTicks, DateTimeKind.Utc).TryFormat(span[1..], out int n, "O", System.Globalization.CultureInfo.InvariantCulture)) throw new FormatException();
+        span[n + 1] = (byte)'"';
+        span[n + 2] = (byte)',';
+        output.Advance(n + 3);
+        w.Raw("\"kind\":\"request\","u8);
+        w.String("request_id"u8, r.RequestId);
+        w.Raw(r.Identity.Fragment);
+        w.Request(r.Method, r.Action, r.ObjectId, r.ObjectName, r.Decision, r.Rule, r.Status);
+        w.Duration(r.DurationMs);
+        w.Prev(prev);
+    }
+
+    private void Request(string? method, string? action, string? objectId, string? objectName, string? decision, string? rule, int? status)
+    {
+        String("method"u8, method);
+        String("action"u8, action);
+        String("object_id"u8, objectId);
+        String("object_name"u8, objectName);
+        String("decision"u8, decision);
+        String("rule"u8, rule);
+        Number("status"u8, status);
+    }
+
+    private void Duration(double milliseconds)
+    {
+        Name("duration_ms"u8);
+        var span = Output.GetSpan(32);
+        if (!milliseconds.TryFormat(span, out int n, default, System.Globalization.CultureInfo.InvariantCulture)) throw new FormatException();
+        Output.Advance(n);
+        Raw(","u8);
+    }
+
+    private void Prev(ReadOnlySpan<byte> prev)
+    {
+        Raw("\"prev\":\""u8);
+        Raw(prev);
+        Raw("\""u8);
     }
 
     /// <summary>The caller's fields, "user" … "remote" (what <see cref="AuditIdentity"/> holds encoded).</summary>

@@ -1,38 +1,57 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Threading.Channels;
 
 namespace Moat.Security.Audit;
 
 /// <summary>
-/// The append-only, hash-chained audit log (docs/audit.md). One writer task chains entries in arrival order
-/// and commits them in groups: one write per batch, and an fsync before any waiting entry is acknowledged (the
-/// others, reads and events, are fsynced within <see cref="ReadSyncInterval"/>).
+/// The append-only, hash-chained audit log (docs/audit.md). Callers hand entries to one writer thread, which
+/// chains them in arrival order and commits them in groups: one write per batch, and an fsync before any waiting
+/// entry is acknowledged (the others, reads and events, are fsynced within <see cref="ReadSyncInterval"/>).
 /// The file is created 0600; at <see cref="MaxFileBytes"/> it rotates to FILE.1 … FILE.N and the chain
 /// continues in the new file.
 /// </summary>
+/// <remarks>
+/// Every API request makes an entry, so the request side is kept to a struct copy under a lock: a request's
+/// fields arrive as an <see cref="AuditRequest"/> (references to strings that exist anyway) and the writer
+/// formats, hashes and writes them. The writer is woken only when it sleeps with nothing to do or an entry
+/// somebody waits for arrives; a stream of reads costs one wake-up, one write and one hash per entry every few
+/// milliseconds.
+/// </remarks>
 public sealed class AuditLog : IAsyncDisposable
 {
-    private const int MaxBatch = 1024;
     /// <summary>Entries waiting for the writer; when it falls this far behind, callers wait (bounded memory, nothing dropped).</summary>
     private const int MaxQueued = 16 * 1024;
+    /// <summary>The batch buffer is written out whenever it holds this much, so it stays small whatever the backlog.</summary>
+    private const int WriteChunk = 256 * 1024;
     private const int MaxTailScan = 1024 * 1024;
     private static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(5);
     /// <summary>How long written entries that nobody waits for (reads, events) may stay out of an fsync.</summary>
     public static readonly TimeSpan ReadSyncInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxQueued)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
-    private readonly System.Security.Cryptography.IncrementalHash _hasher =
-        System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
     private readonly TimeProvider _time;
     private readonly Action<Exception>? _onError;
     private readonly Task _writer;
     private FileStream _file;
     private long _seq;
-    private string _prev;
+    /// <summary>The last entry's hash, hex (ASCII).</summary>
+    private readonly byte[] _prev = new byte[64];
+
+    // The queue: producers append under _gate; the writer swaps _incoming for its emptied _spare.
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private List<Pending> _incoming = new(256);
+    private List<Pending> _spare = new(256);
+    /// <summary>What wakes the sleeping writer (under _gate); reset by whoever releases <see cref="_wake"/>.</summary>
+    private WakeOn _wakeOn;
+    private bool _urgentQueued;
+    private bool _closed;
+    /// <summary>Completed when the writer takes the queue; producers that found it full wait on it.</summary>
+    private TaskCompletionSource? _room;
+    // The writer thread's own: written but not yet fsynced (only entries nobody waits for, for at most
+    // ReadSyncInterval), and when the last fsync was.
+    private bool _dirty;
+    private long _lastSync = Environment.TickCount64;
 
     private AuditLog(string path, long maxFileBytes, int keepFiles, TimeProvider time, Action<Exception>? onError, FileStream file, long seq, string prev)
     {
@@ -43,7 +62,7 @@ public sealed class AuditLog : IAsyncDisposable
         _onError = onError;
         _file = file;
         _seq = seq;
-        _prev = prev;
+        System.Text.Encoding.ASCII.GetBytes(prev, _prev);
         // A thread of its own: the fsync blocks, and a blocked thread-pool worker would slow every request.
         _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
@@ -73,127 +92,208 @@ public sealed class AuditLog : IAsyncDisposable
     }
 
     /// <summary>
-    /// Chains and queues the entry; the task completes once it is written and fsynced. A batch holding a
+    /// Chains and queues the entry; the task completes once it is written and fsynced. A batch holding an
     /// <paramref name="urgent"/> entry is committed at once; one holding only others waits a few milliseconds
     /// for company, so a stream of them costs one write and one fsync per few milliseconds, not per entry.
     /// </summary>
-    public Task AppendAsync(AuditEntry entry, bool urgent = true) =>
-        Enqueue(new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), urgent));
+    public Task AppendAsync(AuditEntry entry, bool urgent = true)
+    {
+        StampTime(entry);
+        return Enqueue(new Pending(entry, default, 0, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), urgent));
+    }
 
     /// <summary>
     /// Chains and queues the entry for the next group commit without waiting for it (reads: losing the last
     /// <see cref="ReadSyncInterval"/> of them in a power cut is accepted). The task completes at once unless the writer is
     /// <see cref="MaxQueued"/> entries behind, in which case it completes when there is room again.
     /// </summary>
-    public Task Record(AuditEntry entry) => Enqueue(new Pending(entry, null, Urgent: false));
-
-    private Task Enqueue(Pending pending)
+    public Task Record(AuditEntry entry)
     {
-        var entry = pending.Entry;
+        StampTime(entry);
+        return Enqueue(new Pending(entry, default, 0, null, Urgent: false));
+    }
+
+    /// <summary>
+    /// A request's entry, stamped with the current time: like <see cref="AppendAsync"/> when
+    /// <paramref name="durable"/> (state changes: on disk before the task completes), like <see cref="Record"/>
+    /// otherwise (reads).
+    /// </summary>
+    public Task RecordRequest(in AuditRequest request, bool durable) =>
+        Enqueue(new Pending(null, request, _time.GetUtcNow().UtcTicks,
+            durable ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null, Urgent: durable));
+
+    private void StampTime(AuditEntry entry)
+    {
         if (string.IsNullOrEmpty(entry.Time)) entry.Time = _time.GetUtcNow().UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        if (_queue.Writer.TryWrite(pending)) return pending.Done?.Task ?? Task.CompletedTask;
-        return EnqueueSlowAsync(pending);
     }
 
-    private async Task EnqueueSlowAsync(Pending pending)
+    private Task Enqueue(in Pending pending)
     {
-        try
+        bool wake;
+        Task? room = null;
+        lock (_gate)
         {
-            await _queue.Writer.WriteAsync(pending).ConfigureAwait(false);
+            if (_closed) return Task.FromException(Closed());
+            if (_incoming.Count >= MaxQueued)
+            {
+                _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                room = _room.Task;
+                // A full queue is as good as urgent: the writer stops waiting for company.
+                wake = _wakeOn != WakeOn.Nothing;
+            }
+            else
+            {
+                _incoming.Add(pending);
+                _urgentQueued |= pending.Urgent;
+                wake = _wakeOn == WakeOn.Any || (_wakeOn == WakeOn.Urgent && pending.Urgent);
+            }
+            if (wake) _wakeOn = WakeOn.Nothing;
         }
-        catch (ChannelClosedException)
-        {
-            throw new ObjectDisposedException(nameof(AuditLog), "the audit log is closed");
-        }
-        if (pending.Done is not null) await pending.Done.Task.ConfigureAwait(false);
+        if (wake) _wake.Release();
+        if (room is not null) return EnqueueWhenRoomAsync(room, pending);
+        return pending.Done?.Task ?? Task.CompletedTask;
     }
+
+    private async Task EnqueueWhenRoomAsync(Task room, Pending pending)
+    {
+        await room.ConfigureAwait(false);
+        await Enqueue(pending).ConfigureAwait(false);
+    }
+
+    private static ObjectDisposedException Closed() => new(nameof(AuditLog), "the audit log is closed");
 
     private void WriteLoop()
     {
-        var batch = new List<Pending>(MaxBatch);
-        var buffer = new MemoryStream(64 * 1024);
-        var json = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        var reader = _queue.Reader;
-        // Written but not yet fsynced: only entries nobody waits for (reads, events), for at most ReadSyncInterval.
-        bool dirty = false;
-        long lastSync = Environment.TickCount64;
-        Task<bool>? waiting = null;
+        var output = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+        bool waitedForCompany = false;
         while (true)
         {
-            waiting ??= reader.WaitToReadAsync().AsTask();
-            if (dirty)
+            List<Pending>? batch = null;
+            int sleep = Timeout.Infinite;
+            TaskCompletionSource? room = null;
+            lock (_gate)
             {
-                int left = (int)Math.Max(0, lastSync + (long)ReadSyncInterval.TotalMilliseconds - Environment.TickCount64);
-                if (!waiting.Wait(left))
+                if (_incoming.Count == 0)
                 {
-                    Sync(ref dirty, ref lastSync);
-                    continue;
+                    if (_closed) break;
+                    _wakeOn = WakeOn.Any;
+                    if (_dirty) sleep = (int)Math.Max(0, _lastSync + (long)ReadSyncInterval.TotalMilliseconds - Environment.TickCount64);
+                }
+                else if (!waitedForCompany && !_urgentQueued && !_closed && _incoming.Count < MaxQueued)
+                {
+                    // Only entries nobody waits for: give them a few milliseconds of company, unless an urgent one comes.
+                    _wakeOn = WakeOn.Urgent;
+                    sleep = (int)CoalesceDelay.TotalMilliseconds;
+                    waitedForCompany = true;
+                }
+                else
+                {
+                    batch = _incoming;
+                    _incoming = _spare;
+                    room = _room;
+                    _room = null;
+                    _urgentQueued = false;
+                    _wakeOn = WakeOn.Nothing;
+                    waitedForCompany = false;
                 }
             }
-            bool more = waiting.GetAwaiter().GetResult();
-            waiting = null;
-            if (!more) break;
+            room?.TrySetResult();
+            if (batch is null)
+            {
+                if (!_wake.Wait(sleep))
+                {
+                    lock (_gate) _wakeOn = WakeOn.Nothing;
+                    if (_dirty && Environment.TickCount64 - _lastSync >= (long)ReadSyncInterval.TotalMilliseconds) Commit(batch: null, output, sync: true);
+                }
+                continue;
+            }
+
+            bool mustSync = Environment.TickCount64 - _lastSync >= (long)ReadSyncInterval.TotalMilliseconds;
+            foreach (var p in batch)
+                mustSync |= p.Urgent || p.Done is not null; // somebody waits: on disk before they go on
+            Commit(batch, output, mustSync);
             batch.Clear();
-            buffer.SetLength(0);
-            while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
-            bool urgent = batch.Exists(p => p.Urgent);
-            if (!urgent && batch.Count < MaxBatch)
-            {
-                Thread.Sleep(CoalesceDelay);
-                while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
-                urgent = batch.Exists(p => p.Urgent);
-            }
-            long seq = _seq;
-            string prev = _prev;
-            try
-            {
-                long fileLength = _file.Length;
-                foreach (var p in batch)
-                {
-                    p.Entry.Seq = ++seq;
-                    p.Entry.Prev = prev;
-                    json.ResetWrittenCount();
-                    AuditLineWriter.Write(json, p.Entry);
-                    long before = buffer.Length;
-                    prev = AuditChain.Seal(json.WrittenSpan, buffer, _hasher);
-                    long lineLength = buffer.Length - before;
-                    if (fileLength + buffer.Length > MaxFileBytes && fileLength + before > 0)
-                    {
-                        // The file is full: what came before this entry goes to the old file, this entry starts the next.
-                        _file.Write(buffer.GetBuffer(), 0, (int)before);
-                        var line = buffer.GetBuffer().AsSpan((int)before, (int)lineLength).ToArray();
-                        Rotate();
-                        buffer.SetLength(0);
-                        buffer.Write(line);
-                        fileLength = 0;
-                    }
-                }
-                _file.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
-                _seq = seq;
-                _prev = prev;
-                dirty = true;
-                // An entry somebody waits for is on disk before they go on; the others at most ReadSyncInterval later.
-                if (urgent || batch.Exists(p => p.Done is not null) || Environment.TickCount64 - lastSync >= (long)ReadSyncInterval.TotalMilliseconds) Sync(ref dirty, ref lastSync);
-                foreach (var p in batch) p.Done?.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                _onError?.Invoke(e);
-                foreach (var p in batch) p.Done?.TrySetException(e);
-            }
+            _spare = batch;
         }
-        if (dirty)
-        {
-            try { Sync(ref dirty, ref lastSync); }
-            catch (Exception e) { _onError?.Invoke(e); }
-        }
+        if (_dirty) Commit(batch: null, output, sync: true);
     }
 
-    private void Sync(ref bool dirty, ref long lastSync)
+    /// <summary>
+    /// Writes the batch (if any) and fsyncs when asked; then completes the batch's waiters. A failure is reported
+    /// and fails the waiters; the writer goes on.
+    /// </summary>
+    private void Commit(List<Pending>? batch, System.Buffers.ArrayBufferWriter<byte> output, bool sync)
     {
-        _file.Flush(flushToDisk: true);
-        dirty = false;
-        lastSync = Environment.TickCount64;
+        try
+        {
+            if (batch is not null)
+            {
+                WriteBatch(batch, output);
+                _dirty = true;
+            }
+            if (sync)
+            {
+                _file.Flush(flushToDisk: true);
+                _dirty = false;
+                _lastSync = Environment.TickCount64;
+            }
+        }
+        catch (Exception e)
+        {
+            _onError?.Invoke(e);
+            if (batch is not null)
+                foreach (var p in batch) p.Done?.TrySetException(e);
+            return;
+        }
+        if (batch is not null)
+            foreach (var p in batch) p.Done?.TrySetResult();
+    }
+
+    private void WriteBatch(List<Pending> batch, System.Buffers.ArrayBufferWriter<byte> output)
+    {
+        long seq = _seq;
+        Span<byte> hash = stackalloc byte[64];
+        Span<byte> prev = stackalloc byte[64];
+        _prev.CopyTo(prev);
+        output.ResetWrittenCount();
+        long fileLength = _file.Length;
+        foreach (ref readonly var p in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch))
+        {
+            int lineStart = output.WrittenCount;
+            seq++;
+            if (p.Entry is { } entry)
+            {
+                entry.Seq = seq;
+                entry.Prev = System.Text.Encoding.ASCII.GetString(prev);
+                AuditLineWriter.WriteBody(output, entry, prev);
+            }
+            else
+            {
+                AuditLineWriter.WriteRequestBody(output, seq, p.UtcTicks, p.Request, prev);
+            }
+            AuditChain.Seal(output, lineStart, hash);
+            hash.CopyTo(prev);
+            if (fileLength + output.WrittenCount > MaxFileBytes && fileLength + lineStart > 0)
+            {
+                // The file is full: what came before this entry goes to the old file, this entry starts the next.
+                var line = output.WrittenSpan[lineStart..].ToArray();
+                _file.Write(output.WrittenSpan[..lineStart]);
+                Rotate();
+                output.ResetWrittenCount();
+                output.Write(line);
+                fileLength = 0;
+            }
+            else if (output.WrittenCount >= WriteChunk)
+            {
+                _file.Write(output.WrittenSpan);
+                fileLength += output.WrittenCount;
+                output.ResetWrittenCount();
+            }
+        }
+        _file.Write(output.WrittenSpan);
+        output.ResetWrittenCount();
+        _seq = seq;
+        prev.CopyTo(_prev);
     }
 
     /// <summary>FILE.(N-1) → FILE.N … FILE → FILE.1, then a fresh FILE; the next entry's prev links across.</summary>
@@ -283,11 +383,20 @@ public sealed class AuditLog : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        lock (_gate)
+        {
+            if (_closed) return;
+            _closed = true;
+            _wakeOn = WakeOn.Nothing;
+        }
+        _wake.Release();
         await _writer.ConfigureAwait(false);
         _file.Dispose();
-        _hasher.Dispose();
+        _wake.Dispose();
     }
 
-    private readonly record struct Pending(AuditEntry Entry, TaskCompletionSource? Done, bool Urgent);
+    private enum WakeOn { Nothing, Urgent, Any }
+
+    /// <summary>A queued entry: a general <see cref="Entry"/>, or a request's fields and the time they were recorded.</summary>
+    private readonly record struct Pending(AuditEntry? Entry, AuditRequest Request, long UtcTicks, TaskCompletionSource? Done, bool Urgent);
 }

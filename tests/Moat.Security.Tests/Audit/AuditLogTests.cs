@@ -107,6 +107,38 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task RecordRequest_SameLineAsTheEquivalentEntry()
+    {
+        var identity = new AuditIdentity("alice", ["dev"], "tls", null, null, null, "0a", "ff00", "tcp", "127.0.0.1:5000");
+        await using (var log = AuditLog.Open(LogPath, time: new FixedTime()))
+        {
+            await log.AppendAsync(new AuditEntry
+            {
+                RequestId = "0HN:00000001", Identity = identity, Method = "POST", Action = "container.create", ObjectName = "web<1>",
+                Decision = "deny", Rule = "privileged containers are not allowed", Status = 403, DurationMs = 0.125,
+            });
+            await log.RecordRequest(new AuditRequest("0HN:00000001", identity, "POST", "container.create", null, "web<1>",
+                "deny", "privileged containers are not allowed", 403, 0.125), durable: true);
+            await log.RecordRequest(new AuditRequest("0HN:00000002", identity, "GET", "container.inspect", "abc", null,
+                null, null, 200, 3), durable: false);
+        }
+        var lines = Lines();
+        Assert.True(AuditChain.TrySplit(lines[0], out var entry, out _));
+        Assert.True(AuditChain.TrySplit(lines[1], out var request, out _));
+        Assert.True(AuditChain.TrySplit(lines[2], out var read, out _));
+        string Strip(ReadOnlySpan<byte> body) => System.Text.RegularExpressions.Regex.Replace(Encoding.UTF8.GetString(body), "\"(seq|prev)\":(\"[0-9a-f]*\"|[0-9]+)", "");
+        Assert.Equal(Strip(entry), Strip(request));
+        Assert.Equal(
+            "{,\"time\":\"2026-11-29T10:00:00.0000000Z\",\"kind\":\"request\",\"request_id\":\"0HN:00000002\",\"user\":\"alice\",\"groups\":[\"dev\"]," +
+            "\"auth\":\"tls\",\"cert_serial\":\"0a\",\"cert_sha256\":\"ff00\",\"transport\":\"tcp\",\"remote\":\"127.0.0.1:5000\",\"method\":\"GET\"," +
+            "\"action\":\"container.inspect\",\"object_id\":\"abc\",\"status\":200,\"duration_ms\":3,",
+            Strip(read));
+        var result = AuditVerifier.Verify([LogPath]);
+        Assert.True(result.Intact, result.ToString());
+        Assert.Equal(3, result.Entries);
+    }
+
+    [Fact]
     public async Task Record_NotWaitedFor_ReachesTheFileWithoutAStateChange()
     {
         await using var log = AuditLog.Open(LogPath);
