@@ -39,10 +39,13 @@ public sealed class AuditLog : IAsyncDisposable
 
     // The queue: producers append under _gate; the writer swaps _incoming for its emptied _spare.
     private readonly object _gate = new();
-    private readonly SemaphoreSlim _wake = new(0);
     private List<Pending> _incoming = new(256);
     private List<Pending> _spare = new(256);
-    /// <summary>What wakes the sleeping writer (under _gate); reset by whoever releases <see cref="_wake"/>.</summary>
+    /// <summary>
+    /// What wakes the writer sleeping in Monitor.Wait on _gate; reset by whoever pulses it. (A monitor, not a
+    /// SemaphoreSlim: that spins with sched_yield before it blocks, and on a loaded machine the spinning cost more
+    /// than all the formatting.)
+    /// </summary>
     private WakeOn _wakeOn;
     private bool _urgentQueued;
     private bool _closed;
@@ -147,9 +150,12 @@ public sealed class AuditLog : IAsyncDisposable
                 _urgentQueued |= pending.Urgent;
                 wake = _wakeOn == WakeOn.Any || (_wakeOn == WakeOn.Urgent && pending.Urgent);
             }
-            if (wake) _wakeOn = WakeOn.Nothing;
+            if (wake)
+            {
+                _wakeOn = WakeOn.Nothing;
+                Monitor.Pulse(_gate);
+            }
         }
-        if (wake) _wake.Release();
         if (room is not null) return EnqueueWhenRoomAsync(room, pending);
         return pending.Done?.Task ?? Task.CompletedTask;
     }
@@ -171,6 +177,7 @@ public sealed class AuditLog : IAsyncDisposable
             List<Pending>? batch = null;
             int sleep = Timeout.Infinite;
             TaskCompletionSource? room = null;
+            bool slept = false, woken = false;
             lock (_gate)
             {
                 if (_incoming.Count == 0)
@@ -196,15 +203,17 @@ public sealed class AuditLog : IAsyncDisposable
                     _wakeOn = WakeOn.Nothing;
                     waitedForCompany = false;
                 }
+                if (batch is null)
+                {
+                    slept = true;
+                    woken = Monitor.Wait(_gate, sleep);
+                    _wakeOn = WakeOn.Nothing;
+                }
             }
             room?.TrySetResult();
-            if (batch is null)
+            if (slept || batch is null)
             {
-                if (!_wake.Wait(sleep))
-                {
-                    lock (_gate) _wakeOn = WakeOn.Nothing;
-                    if (_dirty && Environment.TickCount64 - _lastSync >= (long)ReadSyncInterval.TotalMilliseconds) Commit(batch: null, output, sync: true);
-                }
+                if (!woken && _dirty && Environment.TickCount64 - _lastSync >= (long)ReadSyncInterval.TotalMilliseconds) Commit(batch: null, output, sync: true);
                 continue;
             }
 
@@ -388,11 +397,10 @@ public sealed class AuditLog : IAsyncDisposable
             if (_closed) return;
             _closed = true;
             _wakeOn = WakeOn.Nothing;
+            Monitor.Pulse(_gate);
         }
-        _wake.Release();
         await _writer.ConfigureAwait(false);
         _file.Dispose();
-        _wake.Dispose();
     }
 
     private enum WakeOn { Nothing, Urgent, Any }
