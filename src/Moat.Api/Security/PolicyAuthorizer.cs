@@ -33,12 +33,13 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         var caller = _identity.Resolve(http);
         request.Caller = caller;
         request.Resource ??= ObjectOf(request);
-        var decision = DecisionCache.For(http, _store.Current).Authorize(caller, request.Action);
+        var connection = ConnectionCache.For(http, _store.Current);
+        var decision = connection.Authorize(caller, request.Action);
         RequestAuthorization.Record(request, decision);
 
         if (_audit is not null && request.Action != Actions.Ping)
         {
-            var record = new AuditRecord(_audit, request);
+            var record = new AuditRecord(_audit, request, connection.IdentityOf(caller));
             http.Response.OnStarting(static r => ((AuditRecord)r).OnStartingAsync(), record);
             http.Response.OnCompleted(static r => ((AuditRecord)r).OnCompletedAsync(), record);
         }
@@ -73,26 +74,40 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         : null;
 
     /// <summary>
-    /// A connection's caller is fixed, so a decision on (policy, action) is too: it is computed once per connection
-    /// and policy generation. A reload brings a new policy object, which starts a new cache. Requests on one
-    /// HTTP/1.1 connection are sequential, so the cache needs no lock.
+    /// A connection's caller is fixed, so a decision on (policy, action) is too, and so are the caller's audit fields:
+    /// both are computed once per connection and policy generation. A reload brings a new policy object, which starts
+    /// a new cache. Requests on one HTTP/1.1 connection are sequential, so the cache needs no lock.
     /// </summary>
-    private sealed class DecisionCache
+    private sealed class ConnectionCache
     {
         private static readonly object Key = new();
         private readonly AuthorizationPolicy _policy;
         private readonly Dictionary<string, Decision> _byAction = new(StringComparer.Ordinal);
+        private Caller? _identityOf;
+        private AuditIdentity? _identity;
 
-        private DecisionCache(AuthorizationPolicy policy) => _policy = policy;
+        private ConnectionCache(AuthorizationPolicy policy) => _policy = policy;
 
-        public static DecisionCache For(HttpContext http, AuthorizationPolicy policy)
+        public static ConnectionCache For(HttpContext http, AuthorizationPolicy policy)
         {
             var items = http.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
-            if (items is null) return new DecisionCache(policy);
-            if (items.TryGetValue(Key, out var o) && o is DecisionCache cache && ReferenceEquals(cache._policy, policy)) return cache;
-            var fresh = new DecisionCache(policy);
+            if (items is null) return new ConnectionCache(policy);
+            if (items.TryGetValue(Key, out var o) && o is ConnectionCache cache && ReferenceEquals(cache._policy, policy)) return cache;
+            var fresh = new ConnectionCache(policy);
             items[Key] = fresh;
             return fresh;
+        }
+
+        /// <summary>The caller's audit fields, encoded once per connection (its caller is fixed).</summary>
+        public AuditIdentity IdentityOf(Caller caller)
+        {
+            if (_identity is { } known && ReferenceEquals(_identityOf, caller)) return known;
+            _identityOf = caller;
+            return _identity = new AuditIdentity(
+                caller.User,
+                caller.Groups.Count == 0 ? null : caller.Groups,
+                caller.Method switch { AuthMethod.PeerCredentials => "peercred", AuthMethod.Tls => "tls", _ => "none" },
+                caller.Uid, caller.Gid, caller.Pid, caller.CertificateSerial, caller.CertificateFingerprint, caller.Transport, caller.RemoteAddress);
         }
 
         public Decision Authorize(Caller caller, string action)
@@ -104,35 +119,20 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         }
     }
 
-    private static readonly object IdentityKey = new();
-
-    /// <summary>The caller's audit fields, encoded once per connection (its caller is fixed).</summary>
-    private static AuditIdentity IdentityOf(HttpContext http, Caller caller)
-    {
-        var items = http.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
-        if (items is not null && items.TryGetValue(IdentityKey, out var o) && o is (Caller known, AuditIdentity cached) && ReferenceEquals(known, caller))
-            return cached;
-        var identity = new AuditIdentity(
-            caller.User,
-            caller.Groups.Count == 0 ? null : caller.Groups,
-            caller.Method switch { AuthMethod.PeerCredentials => "peercred", AuthMethod.Tls => "tls", _ => "none" },
-            caller.Uid, caller.Gid, caller.Pid, caller.CertificateSerial, caller.CertificateFingerprint, caller.Transport, caller.RemoteAddress);
-        if (items is not null) items[IdentityKey] = (caller, identity);
-        return identity;
-    }
-
     /// <summary>Writes the request's audit entry once, when the response starts (durably first, for state-changing methods).</summary>
     private sealed class AuditRecord
     {
         private readonly AuditLog _audit;
         private readonly ApiRequest _request;
+        private readonly AuditIdentity _identity;
         private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
         private int _written;
 
-        public AuditRecord(AuditLog audit, ApiRequest request)
+        public AuditRecord(AuditLog audit, ApiRequest request, AuditIdentity identity)
         {
             _audit = audit;
             _request = request;
+            _identity = identity;
         }
 
         public Task OnStartingAsync()
@@ -157,7 +157,7 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
             bool idValue = _request.Values.ContainsKey("id");
             return new AuditRequest(
                 RequestId: _request.Http.TraceIdentifier,
-                Identity: IdentityOf(_request.Http, _request.Caller),
+                Identity: _identity,
                 Method: _request.Http.Request.Method,
                 Action: _request.Action,
                 ObjectId: idValue ? _request.Resource : null,
@@ -165,7 +165,7 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
                 Decision: decision is null ? null : decision.Allowed ? "allow" : "deny",
                 Rule: decision?.Rule,
                 Status: status,
-                DurationMs: Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalMilliseconds, 3));
+                DurationMicroseconds: (long)System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalMicroseconds);
         }
     }
 }

@@ -71,7 +71,41 @@ public sealed class AuditIdentity
 /// </summary>
 public readonly record struct AuditRequest(
     string? RequestId, AuditIdentity Identity, string? Method, string? Action, string? ObjectId, string? ObjectName,
-    string? Decision, string? Rule, int Status, double DurationMs);
+    string? Decision, string? Rule, int Status, long DurationMicroseconds);
+
+/// <summary>
+/// Encoded <c>"method":…,"action":…,</c> and <c>"decision":…,"rule":…,</c> pairs, found by the references of their
+/// strings: requests repeat a handful of each (the routes' constants, a cached decision's strings), so the writer
+/// copies them instead of encoding them for every line. The audit writer's thread only; cleared when it holds
+/// <see cref="MaxEntries"/> pairs (strings that are not constants, such as a reloaded policy's rules, come and go).
+/// </summary>
+internal sealed class AuditFragments
+{
+    private const int MaxEntries = 4096;
+    private readonly Dictionary<(string?, string?), byte[]> _methodAction = new(ByReference.Instance);
+    private readonly Dictionary<(string?, string?), byte[]> _decisionRule = new(ByReference.Instance);
+
+    public ReadOnlySpan<byte> MethodAction(string? method, string? action) => Get(_methodAction, method, action, "method"u8, "action"u8);
+
+    public ReadOnlySpan<byte> DecisionRule(string? decision, string? rule) => Get(_decisionRule, decision, rule, "decision"u8, "rule"u8);
+
+    private static byte[] Get(Dictionary<(string?, string?), byte[]> cache, string? first, string? second, ReadOnlySpan<byte> firstName, ReadOnlySpan<byte> secondName)
+    {
+        if (cache.TryGetValue((first, second), out var known)) return known;
+        if (cache.Count >= MaxEntries) cache.Clear();
+        var encoded = AuditLineWriter.Pairs(firstName, first, secondName, second);
+        cache[(first, second)] = encoded;
+        return encoded;
+    }
+
+    private sealed class ByReference : IEqualityComparer<(string?, string?)>
+    {
+        public static readonly ByReference Instance = new();
+        public bool Equals((string?, string?) x, (string?, string?) y) => ReferenceEquals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2);
+        public int GetHashCode((string?, string?) key) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Item1), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Item2));
+    }
+}
 
 /// <summary>
 /// Writes an entry as its line body: <c>{"seq":…,…,"prev":"…"}</c>, fields in the documented order, null ones left
@@ -106,7 +140,7 @@ internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> 
     /// <see cref="WriteBody"/> for a request's entry captured as an <see cref="AuditRequest"/>: the same bytes as an
     /// <see cref="AuditEntry"/> of kind "request" with those fields, written without building one.
     /// </summary>
-    public static void WriteRequestBody(System.Buffers.ArrayBufferWriter<byte> output, long seq, long utcTicks, in AuditRequest r, ReadOnlySpan<byte> prev)
+    public static void WriteRequestBody(System.Buffers.ArrayBufferWriter<byte> output, long seq, long utcTicks, in AuditRequest r, ReadOnlySpan<byte> prev, AuditFragments fragments)
     {
         var w = new AuditLineWriter(output);
         w.Raw("{"u8);
@@ -121,8 +155,12 @@ internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> 
         w.Raw("\"kind\":\"request\","u8);
         w.String("request_id"u8, r.RequestId);
         w.Raw(r.Identity.Fragment);
-        w.Request(r.Method, r.Action, r.ObjectId, r.ObjectName, r.Decision, r.Rule, r.Status);
-        w.Duration(r.DurationMs);
+        w.Raw(fragments.MethodAction(r.Method, r.Action));
+        w.String("object_id"u8, r.ObjectId);
+        w.String("object_name"u8, r.ObjectName);
+        w.Raw(fragments.DecisionRule(r.Decision, r.Rule));
+        w.Number("status"u8, r.Status);
+        w.Milliseconds(r.DurationMicroseconds);
         w.Prev(prev);
     }
 
@@ -135,6 +173,45 @@ internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> 
         String("decision"u8, decision);
         String("rule"u8, rule);
         Number("status"u8, status);
+    }
+
+    /// <summary>"duration_ms" from whole microseconds: the digits <see cref="Duration"/> gives for the same value in milliseconds, without floating-point formatting.</summary>
+    private void Milliseconds(long microseconds)
+    {
+        Name("duration_ms"u8);
+        var span = Output.GetSpan(32);
+        int n = 0;
+        if (microseconds < 0)
+        {
+            span[n++] = (byte)'-';
+            microseconds = -microseconds;
+        }
+        long whole = Math.DivRem(microseconds, 1000, out long fraction);
+        if (!whole.TryFormat(span[n..], out int digits, default, System.Globalization.CultureInfo.InvariantCulture)) throw new FormatException();
+        n += digits;
+        if (fraction != 0)
+        {
+            span[n++] = (byte)'.';
+            span[n++] = (byte)('0' + fraction / 100);
+            fraction %= 100;
+            if (fraction != 0)
+            {
+                span[n++] = (byte)('0' + fraction / 10);
+                fraction %= 10;
+                if (fraction != 0) span[n++] = (byte)('0' + fraction);
+            }
+        }
+        span[n++] = (byte)',';
+        Output.Advance(n);
+    }
+
+    /// <summary>The encoding of a name/value pair list, for <see cref="AuditFragments"/>.</summary>
+    internal static byte[] Pairs(ReadOnlySpan<byte> name1, string? value1, ReadOnlySpan<byte> name2, string? value2)
+    {
+        var w = new AuditLineWriter(new System.Buffers.ArrayBufferWriter<byte>(128));
+        w.String(name1, value1);
+        w.String(name2, value2);
+        return w.Output.WrittenSpan.ToArray();
     }
 
     private void Duration(double milliseconds)

@@ -54,6 +54,7 @@ public sealed class AuditLog : IAsyncDisposable
     // The writer thread's own: written but not yet fsynced (only entries nobody waits for, for at most
     // ReadSyncInterval), and when the last fsync was.
     private bool _dirty;
+    private readonly AuditFragments _fragments = new();
     private long _lastSync = Environment.TickCount64;
 
     private AuditLog(string path, long maxFileBytes, int keepFiles, TimeProvider time, Action<Exception>? onError, FileStream file, long seq, string prev)
@@ -278,7 +279,7 @@ public sealed class AuditLog : IAsyncDisposable
             }
             else
             {
-                AuditLineWriter.WriteRequestBody(output, seq, p.UtcTicks, p.Request, prev);
+                AuditLineWriter.WriteRequestBody(output, seq, p.UtcTicks, p.Request, prev, _fragments);
             }
             AuditChain.Seal(output, lineStart, hash);
             hash.CopyTo(prev);

@@ -118,9 +118,9 @@ public sealed class AuditLogTests : IDisposable
                 Decision = "deny", Rule = "privileged containers are not allowed", Status = 403, DurationMs = 0.125,
             });
             await log.RecordRequest(new AuditRequest("0HN:00000001", identity, "POST", "container.create", null, "web<1>",
-                "deny", "privileged containers are not allowed", 403, 0.125), durable: true);
+                "deny", "privileged containers are not allowed", 403, 125), durable: true);
             await log.RecordRequest(new AuditRequest("0HN:00000002", identity, "GET", "container.inspect", "abc", null,
-                null, null, 200, 3), durable: false);
+                null, null, 200, 3000), durable: false);
         }
         var lines = Lines();
         Assert.True(AuditChain.TrySplit(lines[0], out var entry, out _));
@@ -136,6 +136,31 @@ public sealed class AuditLogTests : IDisposable
         var result = AuditVerifier.Verify([LogPath]);
         Assert.True(result.Intact, result.ToString());
         Assert.Equal(3, result.Entries);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(120)]
+    [InlineData(999)]
+    [InlineData(1000)]
+    [InlineData(1001)]
+    [InlineData(1500)]
+    [InlineData(86_400_000_123)]
+    public void WriteRequestBody_Duration_SameDigitsAsTheEntrysDouble(long microseconds)
+    {
+        var identity = new AuditIdentity("u", null, "none", null, null, null, null, null, "tcp", null);
+        var fromEntry = new System.Buffers.ArrayBufferWriter<byte>();
+        AuditLineWriter.WriteBody(fromEntry, new AuditEntry
+        {
+            Seq = 9, Time = "2026-11-29T10:00:00.0000000Z", RequestId = "r", Identity = identity, Method = "GET", Action = "system.info",
+            Decision = "allow", Rule = "role viewer allows system.info", Status = 200, DurationMs = Math.Round(microseconds / 1000.0, 3),
+        }, "ab"u8);
+        var fromRequest = new System.Buffers.ArrayBufferWriter<byte>();
+        AuditLineWriter.WriteRequestBody(fromRequest, 9, new DateTime(2026, 11, 29, 10, 0, 0, DateTimeKind.Utc).Ticks,
+            new AuditRequest("r", identity, "GET", "system.info", null, null, "allow", "role viewer allows system.info", 200, microseconds), "ab"u8, new AuditFragments());
+        Assert.Equal(Encoding.UTF8.GetString(fromEntry.WrittenSpan), Encoding.UTF8.GetString(fromRequest.WrittenSpan));
     }
 
     [Fact]
