@@ -27,7 +27,7 @@ public sealed class AuditLog : IAsyncDisposable
     private const int MaxTailScan = 1024 * 1024;
     private static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(5);
     /// <summary>How long written entries that nobody waits for (reads, events) may stay out of an fsync.</summary>
-    public static readonly TimeSpan ReadSyncInterval = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan ReadSyncInterval = TimeSpan.FromSeconds(1);
 
     private readonly TimeProvider _time;
     private readonly Action<Exception>? _onError;
