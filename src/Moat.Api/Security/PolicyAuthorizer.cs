@@ -83,7 +83,6 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         private static readonly object Key = new();
         private readonly AuthorizationPolicy _policy;
         private readonly Dictionary<string, Decision> _byAction = new(StringComparer.Ordinal);
-        private Caller? _identityOf;
         private AuditIdentity? _identity;
 
         private ConnectionCache(AuthorizationPolicy policy) => _policy = policy;
@@ -99,16 +98,12 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         }
 
         /// <summary>The caller's audit fields, encoded once per connection (its caller is fixed).</summary>
-        public AuditIdentity IdentityOf(Caller caller)
-        {
-            if (_identity is { } known && ReferenceEquals(_identityOf, caller)) return known;
-            _identityOf = caller;
-            return _identity = new AuditIdentity(
+        public AuditIdentity IdentityOf(Caller caller) =>
+            _identity ??= new AuditIdentity(
                 caller.User,
                 caller.Groups.Count == 0 ? null : caller.Groups,
                 caller.Method switch { AuthMethod.PeerCredentials => "peercred", AuthMethod.Tls => "tls", _ => "none" },
                 caller.Uid, caller.Gid, caller.Pid, caller.CertificateSerial, caller.CertificateFingerprint, caller.Transport, caller.RemoteAddress);
-        }
 
         public Decision Authorize(Caller caller, string action)
         {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Moat.Security.Audit;
@@ -17,7 +16,7 @@ public static class AuditChain
     /// <summary>Turns the serialized entry (ending in '}') into the final line (with its newline) and returns its hash.</summary>
     public static string Seal(ReadOnlySpan<byte> entryJson, Stream destination)
     {
-        var line = new System.Buffers.ArrayBufferWriter<byte>(entryJson.Length + 80);
+        var line = new ArrayBufferWriter<byte>(entryJson.Length + 80);
         line.Write(entryJson[..^1]); // without the closing brace
         Span<byte> hex = stackalloc byte[64];
         Seal(line, 0, hex);
@@ -30,7 +29,7 @@ public static class AuditChain
     /// <see cref="AuditLineWriter.WriteBody"/> leaves it, without the closing brace): appends
     /// <c>,"hash":"H"}</c> and the newline, and puts H's 64 hex digits in <paramref name="hashHex"/>.
     /// </summary>
-    public static void Seal(System.Buffers.ArrayBufferWriter<byte> output, int lineStart, Span<byte> hashHex)
+    public static void Seal(ArrayBufferWriter<byte> output, int lineStart, Span<byte> hashHex)
     {
         Span<byte> digest = stackalloc byte[32];
         LineHash.Compute(output.WrittenSpan[lineStart..], digest);

@@ -58,7 +58,7 @@ public sealed class AuditIdentity
     public AuditIdentity(string? user, IReadOnlyList<string>? groups, string? auth, int? uid, int? gid, int? pid,
         string? certSerial, string? certFingerprint, string? transport, string? remote)
     {
-        var line = new AuditLineWriter(new System.Buffers.ArrayBufferWriter<byte>(256));
+        var line = new AuditLineWriter(new ArrayBufferWriter<byte>(256));
         line.Identity(user, groups, auth, uid, gid, pid, certSerial, certFingerprint, transport, remote);
         Fragment = line.Output.WrittenSpan.ToArray();
     }
@@ -112,15 +112,15 @@ internal sealed class AuditFragments
 /// out, strings escaped exactly as System.Text.Json's default encoder does. Plain ASCII (nearly every value) is
 /// copied as is; anything else goes through <see cref="JsonEncodedText"/>.
 /// </summary>
-internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> output)
+internal readonly struct AuditLineWriter(ArrayBufferWriter<byte> output)
 {
-    public System.Buffers.ArrayBufferWriter<byte> Output { get; } = output;
+    public ArrayBufferWriter<byte> Output { get; } = output;
 
     /// <summary>
     /// The entry's line up to and including its "prev" value, without the closing brace: what the chain hashes
     /// (<see cref="AuditChain"/>). <paramref name="prev"/> is the previous entry's hash in hex.
     /// </summary>
-    public static void WriteBody(System.Buffers.ArrayBufferWriter<byte> output, AuditEntry e, ReadOnlySpan<byte> prev)
+    public static void WriteBody(ArrayBufferWriter<byte> output, AuditEntry e, ReadOnlySpan<byte> prev)
     {
         var w = new AuditLineWriter(output);
         w.Raw("{"u8);
@@ -140,7 +140,7 @@ internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> 
     /// <see cref="WriteBody"/> for a request's entry captured as an <see cref="AuditRequest"/>: the same bytes as an
     /// <see cref="AuditEntry"/> of kind "request" with those fields, written without building one.
     /// </summary>
-    public static void WriteRequestBody(System.Buffers.ArrayBufferWriter<byte> output, long seq, long utcTicks, in AuditRequest r, ReadOnlySpan<byte> prev, AuditFragments fragments)
+    public static void WriteRequestBody(ArrayBufferWriter<byte> output, long seq, long utcTicks, in AuditRequest r, ReadOnlySpan<byte> prev, AuditFragments fragments)
     {
         var w = new AuditLineWriter(output);
         w.Raw("{"u8);
@@ -208,7 +208,7 @@ internal readonly struct AuditLineWriter(System.Buffers.ArrayBufferWriter<byte> 
     /// <summary>The encoding of a name/value pair list, for <see cref="AuditFragments"/>.</summary>
     internal static byte[] Pairs(ReadOnlySpan<byte> name1, string? value1, ReadOnlySpan<byte> name2, string? value2)
     {
-        var w = new AuditLineWriter(new System.Buffers.ArrayBufferWriter<byte>(128));
+        var w = new AuditLineWriter(new ArrayBufferWriter<byte>(128));
         w.String(name1, value1);
         w.String(name2, value2);
         return w.Output.WrittenSpan.ToArray();

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Threading.Channels;
 
 namespace Moat.Security.Audit;
 
@@ -171,7 +170,7 @@ public sealed class AuditLog : IAsyncDisposable
 
     private void WriteLoop()
     {
-        var output = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+        var output = new ArrayBufferWriter<byte>(64 * 1024);
         bool waitedForCompany = false;
         while (true)
         {
@@ -232,7 +231,7 @@ public sealed class AuditLog : IAsyncDisposable
     /// Writes the batch (if any) and fsyncs when asked; then completes the batch's waiters. A failure is reported
     /// and fails the waiters; the writer goes on.
     /// </summary>
-    private void Commit(List<Pending>? batch, System.Buffers.ArrayBufferWriter<byte> output, bool sync)
+    private void Commit(List<Pending>? batch, ArrayBufferWriter<byte> output, bool sync)
     {
         try
         {
@@ -259,7 +258,7 @@ public sealed class AuditLog : IAsyncDisposable
             foreach (var p in batch) p.Done?.TrySetResult();
     }
 
-    private void WriteBatch(List<Pending> batch, System.Buffers.ArrayBufferWriter<byte> output)
+    private void WriteBatch(List<Pending> batch, ArrayBufferWriter<byte> output)
     {
         long seq = _seq;
         Span<byte> hash = stackalloc byte[64];
