@@ -297,6 +297,9 @@ public sealed class AuditLog : IAsyncDisposable
                 _file.Write(output.WrittenSpan);
                 fileLength += output.WrittenCount;
                 output.ResetWrittenCount();
+                // These lines are in the file: if a later write of the batch fails, the next batch chains on from them.
+                _seq = seq;
+                prev.CopyTo(_prev);
             }
         }
         _file.Write(output.WrittenSpan);
