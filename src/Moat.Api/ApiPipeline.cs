@@ -70,8 +70,35 @@ public sealed partial class ApiPipeline
         }
         finally
         {
+            if (request is not null) status = await CompletedAsync(http, request, status);
             if (_logger.IsEnabled(LogLevel.Debug))
                 LogRequest(http, request, path, status, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>
+    /// Tells the authorizer the request is done (its audit entry). If that fails while the answer has not started,
+    /// the answer is the failure: a state change that cannot be recorded is not reported as done.
+    /// </summary>
+    private async ValueTask<int> CompletedAsync(HttpContext http, ApiRequest request, int status)
+    {
+        try
+        {
+            await _authorizer.CompletedAsync(request);
+            return status;
+        }
+        catch (Exception e)
+        {
+            // Nothing left to answer: the audit log has reported its own failure.
+            if (http.Response.HasStarted || http.RequestAborted.IsCancellationRequested) return status;
+            try
+            {
+                return await ErrorResponseWriter.WriteAsync(http, e, _logger);
+            }
+            catch (Exception inner) when (ErrorResponseWriter.IsClientGone(http, inner))
+            {
+                return 0;
+            }
         }
     }
 

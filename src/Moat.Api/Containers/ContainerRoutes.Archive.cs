@@ -15,7 +15,7 @@ public static partial class ContainerRoutes
     private static void MapArchive(RouteTable routes)
     {
         routes.MapHead("/containers/{id}/archive", "container.archive", ArchiveStat);
-        routes.MapGet("/containers/{id}/archive", "container.archive", ArchiveGet);
+        routes.MapGet("/containers/{id}/archive", "container.archive", ArchiveGet, streams: true);
         routes.MapPut("/containers/{id}/archive", "container.extract", ArchivePut);
     }
 

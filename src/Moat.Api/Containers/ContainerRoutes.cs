@@ -27,14 +27,14 @@ public static partial class ContainerRoutes
         routes.MapPost("/containers/{id}/unpause", "container.unpause", Unpause);
         routes.MapPost("/containers/{id}/wait", "container.wait", Wait);
         routes.MapDelete("/containers/{id}", "container.delete", Delete);
-        routes.MapGet("/containers/{id}/logs", "container.logs", Logs);
+        routes.MapGet("/containers/{id}/logs", "container.logs", Logs, streams: true);
         routes.Map("POST", "/containers/{id}/attach", "container.attach", Attach, hijacks: true);
         routes.MapPost("/containers/{id}/rename", "container.rename", Rename);
         routes.MapPost("/containers/{id}/update", "container.update", Update);
         routes.MapPost("/containers/{id}/resize", "container.resize", Resize);
         routes.MapGet("/containers/{id}/top", "container.top", Top);
-        routes.MapGet("/containers/{id}/stats", "container.stats", Stats);
-        routes.MapGet("/containers/{id}/export", "container.export", Export);
+        routes.MapGet("/containers/{id}/stats", "container.stats", Stats, streams: true);
+        routes.MapGet("/containers/{id}/export", "container.export", Export, streams: true);
         MapArchive(routes);
         Exec.ExecRoutes.Map(routes);
     }

@@ -17,10 +17,10 @@ public static class ImageRoutes
         routes.MapGet("/images/json", "image.list", List);
         routes.MapPost("/images/create", "image.create", Create);
         routes.MapPost("/images/load", "image.load", Load);
-        routes.MapGet("/images/get", "image.save", SaveMany);
+        routes.MapGet("/images/get", "image.save", SaveMany, streams: true);
         routes.MapPost("/images/prune", "image.prune", Prune);
         routes.MapGet("/images/search", "image.search", Search);
-        routes.MapGet("/images/{name*}/get", "image.save", SaveOne);
+        routes.MapGet("/images/{name*}/get", "image.save", SaveOne, streams: true);
         routes.MapGet("/images/{name*}/json", "image.inspect", Inspect);
         routes.MapGet("/images/{name*}/history", "image.history", History);
         routes.MapPost("/images/{name*}/tag", "image.tag", Tag);

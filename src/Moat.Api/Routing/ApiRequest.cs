@@ -34,6 +34,12 @@ public sealed class ApiRequest
     /// <summary>The authorization decision in force (see RequestAuthorization); null without a policy.</summary>
     internal Moat.Security.Policy.Decision? Decision { get; set; }
 
+    // The authorizer's bookkeeping for this request's audit entry: whose it is (null when the request is not
+    // audited), when authorization began, and whether the entry has been handed to the log (1) yet.
+    internal Moat.Security.Audit.AuditIdentity? AuditIdentity;
+    internal long AuditStarted;
+    internal int AuditWritten;
+
     public string Value(string name) => Values[name];
     /// <summary>The first value of a query parameter, as Go's <c>r.Form.Get</c> (repeated parameters are not joined).</summary>
     public string? Query(string name) => Http.Request.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;

@@ -26,5 +26,11 @@ public sealed class Route
     /// <summary>True for endpoints that hijack the connection (attach, exec start); authorized before the upgrade.</summary>
     public bool Hijacks { get; init; }
 
+    /// <summary>
+    /// True for GET endpoints whose answer can run for minutes or for good (events, logs and stats that follow,
+    /// exports): their audit entry is written as the response starts, not when it ends.
+    /// </summary>
+    public bool Streams { get; init; }
+
     public override string ToString() => $"{Method} {Template}";
 }

@@ -10,14 +10,14 @@ public sealed class RouteTable
 
     public IReadOnlyList<Route> Routes => _routes;
 
-    public Route Map(string method, string template, string action, ApiHandler handler, bool hijacks = false)
+    public Route Map(string method, string template, string action, ApiHandler handler, bool hijacks = false, bool streams = false)
     {
-        var route = new Route(method, template, action, handler) { Hijacks = hijacks };
+        var route = new Route(method, template, action, handler) { Hijacks = hijacks, Streams = streams };
         _routes.Add(route);
         return route;
     }
 
-    public Route MapGet(string template, string action, ApiHandler handler) => Map("GET", template, action, handler);
+    public Route MapGet(string template, string action, ApiHandler handler, bool streams = false) => Map("GET", template, action, handler, streams: streams);
     public Route MapPost(string template, string action, ApiHandler handler) => Map("POST", template, action, handler);
     public Route MapPut(string template, string action, ApiHandler handler) => Map("PUT", template, action, handler);
     public Route MapDelete(string template, string action, ApiHandler handler) => Map("DELETE", template, action, handler);

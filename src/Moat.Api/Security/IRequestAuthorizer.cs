@@ -13,6 +13,12 @@ public interface IRequestAuthorizer
 
     /// <summary>Second look for requests whose body matters (container create, exec create…), on the decoded object.</summary>
     ValueTask AuthorizeBodyAsync<T>(ApiRequest request, T body) where T : class;
+
+    /// <summary>
+    /// Called once the pipeline is done with a request it authorized: its answer has been written, or the
+    /// client went away. The authorizer records what it has not yet recorded; a failure here is the request's.
+    /// </summary>
+    ValueTask CompletedAsync(ApiRequest request);
 }
 
 /// <summary>dockerd's behaviour without a policy: whoever reaches the API may do anything.</summary>
@@ -20,4 +26,5 @@ public sealed class AllowAllAuthorizer : IRequestAuthorizer
 {
     public ValueTask AuthorizeAsync(ApiRequest request) => ValueTask.CompletedTask;
     public ValueTask AuthorizeBodyAsync<T>(ApiRequest request, T body) where T : class => ValueTask.CompletedTask;
+    public ValueTask CompletedAsync(ApiRequest request) => ValueTask.CompletedTask;
 }

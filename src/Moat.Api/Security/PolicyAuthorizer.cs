@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Moat.Api.Routing;
 using Moat.Engine.Errors;
@@ -11,6 +12,13 @@ namespace Moat.Api.Security;
 /// The daemon's authorization: identity from the connection, the route's action against the policy, the
 /// decoded create request against the role's constraints, and one audit entry per decision. Denials are
 /// 403 "authorization denied by policy: &lt;rule&gt;". Any failure denies.
+/// <para>
+/// When the entry is written: a state change's as its response starts, and durably, so that what was answered is
+/// on record; a stream's (events, logs -f) as it starts too, so that a watcher is on record while watching. A plain
+/// read's when the pipeline is done with it (<see cref="CompletedAsync"/>), which spares the per-request response
+/// callback on the busiest path; reads are group-committed either way. A response that never started (the client
+/// went away) is recorded at the end with status 499.
+/// </para>
 /// </summary>
 public sealed class PolicyAuthorizer : IRequestAuthorizer
 {
@@ -18,6 +26,7 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
     private readonly ConnectionIdentity _identity;
     private readonly AuditLog? _audit;
     private readonly PolicyHostFacts _daemon;
+    private readonly Func<object, Task> _onResponseStarting;
 
     public PolicyAuthorizer(PolicyStore store, ConnectionIdentity identity, AuditLog? audit, PolicyHostFacts daemon)
     {
@@ -25,6 +34,7 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         _identity = identity;
         _audit = audit;
         _daemon = daemon;
+        _onResponseStarting = state => Record((ApiRequest)state);
     }
 
     public ValueTask AuthorizeAsync(ApiRequest request)
@@ -39,9 +49,9 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
 
         if (_audit is not null && request.Action != Actions.Ping)
         {
-            var record = new AuditRecord(_audit, request, connection.IdentityOf(caller));
-            http.Response.OnStarting(static r => ((AuditRecord)r).OnStartingAsync(), record);
-            http.Response.OnCompleted(static r => ((AuditRecord)r).OnCompletedAsync(), record);
+            request.AuditIdentity = connection.IdentityOf(caller);
+            request.AuditStarted = Stopwatch.GetTimestamp();
+            if (!IsRead(request) || request.Route.Streams) http.Response.OnStarting(_onResponseStarting, request);
         }
 
         if (!decision.Allowed) throw Denied(decision);
@@ -63,6 +73,34 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         if (!decision.Allowed) throw Denied(decision);
         return ValueTask.CompletedTask;
     }
+
+    public ValueTask CompletedAsync(ApiRequest request) => new(Record(request));
+
+    /// <summary>Hands the request's entry to the log, once: the status sent, or 499 when no response started and the client is gone.</summary>
+    private Task Record(ApiRequest request)
+    {
+        if (request.AuditIdentity is not { } identity || Interlocked.Exchange(ref request.AuditWritten, 1) != 0) return Task.CompletedTask;
+        var http = request.Http;
+        int status = http.Response.HasStarted || !http.RequestAborted.IsCancellationRequested ? http.Response.StatusCode : 499;
+        var decision = request.Decision;
+        bool idValue = request.Values.ContainsKey("id");
+        var entry = new AuditRequest(
+            RequestId: http.TraceIdentifier,
+            Identity: identity,
+            Method: http.Request.Method,
+            Action: request.Action,
+            ObjectId: idValue ? request.Resource : null,
+            ObjectName: idValue ? null : request.Resource,
+            Decision: decision is null ? null : decision.Allowed ? "allow" : "deny",
+            Rule: decision?.Rule,
+            Status: status,
+            DurationMicroseconds: (long)Stopwatch.GetElapsedTime(request.AuditStarted).TotalMicroseconds);
+        // Reads are group-committed in the background; a state change is on disk before its answer leaves.
+        return _audit!.RecordRequest(entry, durable: !IsRead(request));
+    }
+
+    private static bool IsRead(ApiRequest request) =>
+        HttpMethods.IsGet(request.Http.Request.Method) || HttpMethods.IsHead(request.Http.Request.Method);
 
     private static ForbiddenException Denied(Decision decision) => new($"authorization denied by policy: {decision.Rule}");
 
@@ -111,56 +149,6 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
             var decision = _policy.Authorize(caller, action);
             _byAction[action] = decision;
             return decision;
-        }
-    }
-
-    /// <summary>Writes the request's audit entry once, when the response starts (durably first, for state-changing methods).</summary>
-    private sealed class AuditRecord
-    {
-        private readonly AuditLog _audit;
-        private readonly ApiRequest _request;
-        private readonly AuditIdentity _identity;
-        private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
-        private int _written;
-
-        public AuditRecord(AuditLog audit, ApiRequest request, AuditIdentity identity)
-        {
-            _audit = audit;
-            _request = request;
-            _identity = identity;
-        }
-
-        public Task OnStartingAsync()
-        {
-            if (Interlocked.Exchange(ref _written, 1) != 0) return Task.CompletedTask;
-            // Reads are group-committed in the background; a state change is on disk before its answer leaves.
-            bool read = HttpMethods.IsGet(_request.Http.Request.Method) || HttpMethods.IsHead(_request.Http.Request.Method);
-            return _audit.RecordRequest(Build(_request.Http.Response.StatusCode), durable: !read);
-        }
-
-        public Task OnCompletedAsync()
-        {
-            if (Interlocked.Exchange(ref _written, 1) != 0) return Task.CompletedTask;
-            // The response never started (the client hung up first): record it with the status it would have had.
-            int status = _request.Http.RequestAborted.IsCancellationRequested ? 499 : _request.Http.Response.StatusCode;
-            return _audit.RecordRequest(Build(status), durable: true);
-        }
-
-        private AuditRequest Build(int status)
-        {
-            var decision = RequestAuthorization.DecisionOf(_request);
-            bool idValue = _request.Values.ContainsKey("id");
-            return new AuditRequest(
-                RequestId: _request.Http.TraceIdentifier,
-                Identity: _identity,
-                Method: _request.Http.Request.Method,
-                Action: _request.Action,
-                ObjectId: idValue ? _request.Resource : null,
-                ObjectName: idValue ? null : _request.Resource,
-                Decision: decision is null ? null : decision.Allowed ? "allow" : "deny",
-                Rule: decision?.Rule,
-                Status: status,
-                DurationMicroseconds: (long)System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalMicroseconds);
         }
     }
 }

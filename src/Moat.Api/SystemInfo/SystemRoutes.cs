@@ -19,7 +19,7 @@ public static class SystemRoutes
         routes.MapHead("/_ping", "system.ping", Ping);
         routes.MapGet("/version", "system.version", request => Version(request, server));
         routes.MapGet("/info", "system.info", Info);
-        routes.MapGet("/events", "system.events", EventsEndpoint.HandleAsync);
+        routes.MapGet("/events", "system.events", EventsEndpoint.HandleAsync, streams: true);
         routes.MapGet("/system/df", "system.df", SystemDfEndpoint.HandleAsync);
     }
 

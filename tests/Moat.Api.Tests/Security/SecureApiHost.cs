@@ -105,6 +105,19 @@ public sealed class SecureApiHost : IAsyncDisposable
             await Text(r, "{\"Id\":\"abc\",\"Owner\":\"" + r.OwnerToStamp() + "\"}");
         });
         routes.MapGet("/containers/json", "container.list", r => Text(r, "{\"OwnerFilter\":\"" + r.OwnerFilter() + "\"}"));
+        // A stream that runs until the client leaves, like GET /events.
+        routes.MapGet("/events", "system.events", async r =>
+        {
+            r.Http.Response.ContentType = "application/json";
+            await r.Http.Response.WriteAsync("{}\n", r.Aborted);
+            await r.Http.Response.Body.FlushAsync(r.Aborted);
+            try { await Task.Delay(Timeout.Infinite, r.Aborted); } catch (OperationCanceledException) { }
+        }, streams: true);
+        // A read that answers nothing until the client leaves.
+        routes.MapGet("/containers/{id}/top", "container.top", async r =>
+        {
+            try { await Task.Delay(Timeout.Infinite, r.Aborted); } catch (OperationCanceledException) { }
+        });
         foreach (var verb in new[] { "start", "pause", "stop" })
             routes.MapPost($"/containers/{{id}}/{verb}", $"container.{verb}", r => { Ran.Enqueue($"{verb} {r.Value("id")}"); r.Http.Response.StatusCode = 204; return Task.CompletedTask; });
         routes.MapDelete("/containers/{id}", "container.delete", r => { Ran.Enqueue($"delete {r.Value("id")}"); r.Http.Response.StatusCode = 204; return Task.CompletedTask; });
