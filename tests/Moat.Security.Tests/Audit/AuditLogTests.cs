@@ -83,6 +83,28 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public void Value_EveryCharacterBelow256_EscapedAsSystemTextJsonDoes()
+    {
+        for (int c = 0; c < 256; c++)
+        {
+            string value = "a" + (char)c + "z";
+            var output = new System.Buffers.ArrayBufferWriter<byte>();
+            new AuditLineWriter(output).Value(value);
+            Assert.Equal(System.Text.Json.JsonSerializer.Serialize(value), Encoding.UTF8.GetString(output.WrittenSpan));
+        }
+    }
+
+    [Fact]
+    public void LowerHex_SameAsConvert()
+    {
+        var bytes = new byte[256];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)i;
+        var hex = new byte[512];
+        AuditChain.LowerHex(bytes, hex);
+        Assert.Equal(Convert.ToHexStringLower(bytes), Encoding.ASCII.GetString(hex));
+    }
+
+    [Fact]
     public async Task Append_WithEncodedIdentity_SameLineAsSeparateFields()
     {
         await using (var log = AuditLog.Open(LogPath, time: new FixedTime()))
