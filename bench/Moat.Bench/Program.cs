@@ -11,11 +11,15 @@ using System.Text;
 // moat-bench load   unix <socket> <connections> <seconds>   → req/s of GET /_ping with keep-alive
 // moat-bench wait   <socket>  → exit 0 once /_ping answers;  moat-bench port → a free loopback port
 // moat-bench load   tls <port> <ca> <cert> <key> <connections> <seconds>
+// moat-bench ab     <socketA> <socketB> <connections> <pairs> <seconds>
+//                   → one line per pair, "reqA/s reqB/s": one warmed-up client measures both daemons back to back,
+//                     alternating which goes first (ABBA…), so that both halves of a pair see the same machine
 return args.Length == 0 ? Usage() : args[0] switch
 {
     "start" => await Start(args),
     "rss" => await Rss(args),
     "load" => await Load(args),
+    "ab" => await AB(args),
     "wait" => await Wait(args[1]),
     "port" => Port(),
     _ => Usage(),
@@ -141,6 +145,43 @@ static async Task<int> Load(string[] args)
     return 0;
 }
 
+static async Task<int> AB(string[] args)
+{
+    int connections = int.Parse(args[3], CultureInfo.InvariantCulture);
+    int pairs = int.Parse(args[4], CultureInfo.InvariantCulture);
+    double seconds = double.Parse(args[5], CultureInfo.InvariantCulture);
+    var a = new List<Stream>();
+    var b = new List<Stream>();
+    for (int i = 0; i < connections; i++)
+    {
+        a.Add(await ConnectUnix(args[1]));
+        b.Add(await ConnectUnix(args[2]));
+    }
+    // Warm up the client's JIT and both daemons before the first pair.
+    await Rate(a, 1.5);
+    await Rate(b, 1.5);
+    await Rate(a, 0.5);
+    for (int pair = 0; pair < pairs; pair++)
+    {
+        double ra, rb;
+        if (pair % 2 == 0) { ra = await Rate(a, seconds); rb = await Rate(b, seconds); }
+        else { rb = await Rate(b, seconds); ra = await Rate(a, seconds); }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ra:F0} {rb:F0}"));
+    }
+    foreach (var s in a.Concat(b)) await s.DisposeAsync();
+    return 0;
+}
+
+// Requests per second over the connections for about `seconds`; each connection finishes its request in flight, so
+// the connections stay usable for the next measurement.
+static async Task<double> Rate(List<Stream> streams, double seconds)
+{
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+    var sw = Stopwatch.StartNew();
+    long[] counts = await Task.WhenAll(streams.Select(s => Loop(s, stop.Token, finishInFlight: true)));
+    return counts.Sum() / sw.Elapsed.TotalSeconds;
+}
+
 static async Task<Stream> ConnectUnix(string path)
 {
     var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -171,8 +212,9 @@ static async Task<Stream> ConnectTls(int port, string ca, string cert, string ke
 }
 
 // One request at a time per connection (HTTP/1.1 keep-alive, no pipelining), as the docker CLI does.
-static async Task<long> Loop(Stream stream, CancellationToken token)
+static async Task<long> Loop(Stream stream, CancellationToken token, bool finishInFlight = false)
 {
+    var io = finishInFlight ? CancellationToken.None : token;
     // MOAT_BENCH_PATH picks another GET endpoint (e.g. /v1.51/containers/json for the authorization cost).
     string path = Environment.GetEnvironmentVariable("MOAT_BENCH_PATH") ?? "/_ping";
     byte[] request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
@@ -182,11 +224,11 @@ static async Task<long> Loop(Stream stream, CancellationToken token)
     {
         while (!token.IsCancellationRequested)
         {
-            await stream.WriteAsync(request, token);
+            await stream.WriteAsync(request, io);
             int filled = 0;
             while (true)
             {
-                int n = await stream.ReadAsync(buffer.AsMemory(filled), token);
+                int n = await stream.ReadAsync(buffer.AsMemory(filled), io);
                 if (n == 0) throw new IOException("closed");
                 filled += n;
                 int end = IndexOf(buffer, filled, "\r\n\r\n"u8);
