@@ -85,16 +85,26 @@ internal sealed class AuditFragments
     private readonly Dictionary<(string?, string?), byte[]> _methodAction = new(ByReference.Instance);
     private readonly Dictionary<(string?, string?), byte[]> _decisionRule = new(ByReference.Instance);
 
-    public ReadOnlySpan<byte> MethodAction(string? method, string? action) => Get(_methodAction, method, action, "method"u8, "action"u8);
+    // The last pair each cache answered: a busy log repeats the same request over and over.
+    private (string?, string?, byte[]?) _lastMethodAction, _lastDecisionRule;
 
-    public ReadOnlySpan<byte> DecisionRule(string? decision, string? rule) => Get(_decisionRule, decision, rule, "decision"u8, "rule"u8);
+    public ReadOnlySpan<byte> MethodAction(string? method, string? action) =>
+        Get(_methodAction, ref _lastMethodAction, method, action, "method"u8, "action"u8);
 
-    private static byte[] Get(Dictionary<(string?, string?), byte[]> cache, string? first, string? second, ReadOnlySpan<byte> firstName, ReadOnlySpan<byte> secondName)
+    public ReadOnlySpan<byte> DecisionRule(string? decision, string? rule) =>
+        Get(_decisionRule, ref _lastDecisionRule, decision, rule, "decision"u8, "rule"u8);
+
+    private static byte[] Get(Dictionary<(string?, string?), byte[]> cache, ref (string?, string?, byte[]?) last,
+        string? first, string? second, ReadOnlySpan<byte> firstName, ReadOnlySpan<byte> secondName)
     {
-        if (cache.TryGetValue((first, second), out var known)) return known;
-        if (cache.Count >= MaxEntries) cache.Clear();
-        var encoded = AuditLineWriter.Pairs(firstName, first, secondName, second);
-        cache[(first, second)] = encoded;
+        if (last.Item3 is { } recent && ReferenceEquals(last.Item1, first) && ReferenceEquals(last.Item2, second)) return recent;
+        if (!cache.TryGetValue((first, second), out var encoded))
+        {
+            if (cache.Count >= MaxEntries) cache.Clear();
+            encoded = AuditLineWriter.Pairs(firstName, first, secondName, second);
+            cache[(first, second)] = encoded;
+        }
+        last = (first, second, encoded);
         return encoded;
     }
 
@@ -142,26 +152,95 @@ internal readonly struct AuditLineWriter(ArrayBufferWriter<byte> output)
     /// </summary>
     public static void WriteRequestBody(ArrayBufferWriter<byte> output, long seq, long utcTicks, in AuditRequest r, ReadOnlySpan<byte> prev, AuditFragments fragments)
     {
-        var w = new AuditLineWriter(output);
-        w.Raw("{"u8);
-        w.Number("seq"u8, seq);
-        w.Name("time"u8);
-        var span = output.GetSpan(40);
-        span[0] = (byte)'"';
-        if (!new DateTime(utcTicks, DateTimeKind.Utc).TryFormat(span[1..], out int n, "O", System.Globalization.CultureInfo.InvariantCulture)) throw new FormatException();
-        span[n + 1] = (byte)'"';
-        span[n + 2] = (byte)',';
-        output.Advance(n + 3);
-        w.Raw("\"kind\":\"request\","u8);
+        var identity = r.Identity.Fragment;
+        var methodAction = fragments.MethodAction(r.Method, r.Action);
+        var decisionRule = fragments.DecisionRule(r.Decision, r.Rule);
+        // The whole line goes into one span sized for the worst case, so no write checks the buffer: the fixed text
+        // and numbers fit in 256 bytes, and a string escapes to at most 6 bytes per UTF-16 unit ("\uXXXX").
+        int bound = 256 + identity.Length + methodAction.Length + decisionRule.Length + prev.Length
+            + 6 * ((r.RequestId?.Length ?? 0) + (r.ObjectId?.Length ?? 0) + (r.ObjectName?.Length ?? 0));
+        var w = new SpanLine(output.GetSpan(bound));
+        w.Raw("{\"seq\":"u8);
+        w.Number(seq);
+        w.Raw(",\"time\":\""u8);
+        w.Time(utcTicks);
+        w.Raw("\",\"kind\":\"request\","u8);
         w.String("request_id"u8, r.RequestId);
-        w.Raw(r.Identity.Fragment);
-        w.Raw(fragments.MethodAction(r.Method, r.Action));
+        w.Raw(identity);
+        w.Raw(methodAction);
         w.String("object_id"u8, r.ObjectId);
         w.String("object_name"u8, r.ObjectName);
-        w.Raw(fragments.DecisionRule(r.Decision, r.Rule));
-        w.Number("status"u8, r.Status);
+        w.Raw(decisionRule);
+        w.Raw("\"status\":"u8);
+        w.Number(r.Status);
+        w.Raw(",\"duration_ms\":"u8);
         w.Milliseconds(r.DurationMicroseconds);
-        w.Prev(prev);
+        w.Raw(",\"prev\":\""u8);
+        w.Raw(prev);
+        w.Raw("\""u8);
+        output.Advance(w.Length);
+    }
+
+    /// <summary>
+    /// Writes into a span that <see cref="WriteRequestBody"/> sized for the whole line: each write is a copy and an
+    /// index bump, with no buffer checks in between.
+    /// </summary>
+    private ref struct SpanLine(Span<byte> span)
+    {
+        private readonly Span<byte> _span = span;
+        public int Length;
+
+        public void Raw(scoped ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(_span[Length..]);
+            Length += bytes.Length;
+        }
+
+        public void Number(long value)
+        {
+            if (!value.TryFormat(_span[Length..], out int n, default, System.Globalization.CultureInfo.InvariantCulture)) throw new FormatException();
+            Length += n;
+        }
+
+        public void Time(long utcTicks)
+        {
+            if (!new DateTime(utcTicks, DateTimeKind.Utc).TryFormat(_span[Length..], out int n, "O", System.Globalization.CultureInfo.InvariantCulture)) throw new FormatException();
+            Length += n;
+        }
+
+        public void String(ReadOnlySpan<byte> name, string? value)
+        {
+            if (value is null) return;
+            _span[Length++] = (byte)'"';
+            Raw(name);
+            Raw("\":"u8);
+            Length += WriteValue(value, _span[Length..]);
+            _span[Length++] = (byte)',';
+        }
+
+        /// <summary>"duration_ms" from whole microseconds: the digits the double milliseconds would print, without floating-point formatting.</summary>
+        public void Milliseconds(long microseconds)
+        {
+            if (microseconds < 0)
+            {
+                _span[Length++] = (byte)'-';
+                microseconds = -microseconds;
+            }
+            long whole = Math.DivRem(microseconds, 1000, out long fraction);
+            Number(whole);
+            if (fraction != 0)
+            {
+                _span[Length++] = (byte)'.';
+                _span[Length++] = (byte)('0' + fraction / 100);
+                fraction %= 100;
+                if (fraction != 0)
+                {
+                    _span[Length++] = (byte)('0' + fraction / 10);
+                    fraction %= 10;
+                    if (fraction != 0) _span[Length++] = (byte)('0' + fraction);
+                }
+            }
+        }
     }
 
     private void Request(string? method, string? action, string? objectId, string? objectName, string? decision, string? rule, int? status)
@@ -173,36 +252,6 @@ internal readonly struct AuditLineWriter(ArrayBufferWriter<byte> output)
         String("decision"u8, decision);
         String("rule"u8, rule);
         Number("status"u8, status);
-    }
-
-    /// <summary>"duration_ms" from whole microseconds: the digits <see cref="Duration"/> gives for the same value in milliseconds, without floating-point formatting.</summary>
-    private void Milliseconds(long microseconds)
-    {
-        Name("duration_ms"u8);
-        var span = Output.GetSpan(32);
-        int n = 0;
-        if (microseconds < 0)
-        {
-            span[n++] = (byte)'-';
-            microseconds = -microseconds;
-        }
-        long whole = Math.DivRem(microseconds, 1000, out long fraction);
-        if (!whole.TryFormat(span[n..], out int digits, default, System.Globalization.CultureInfo.InvariantCulture)) throw new FormatException();
-        n += digits;
-        if (fraction != 0)
-        {
-            span[n++] = (byte)'.';
-            span[n++] = (byte)('0' + fraction / 100);
-            fraction %= 100;
-            if (fraction != 0)
-            {
-                span[n++] = (byte)('0' + fraction / 10);
-                fraction %= 10;
-                if (fraction != 0) span[n++] = (byte)('0' + fraction);
-            }
-        }
-        span[n++] = (byte)',';
-        Output.Advance(n);
     }
 
     /// <summary>The encoding of a name/value pair list, for <see cref="AuditFragments"/>.</summary>
@@ -285,28 +334,31 @@ internal readonly struct AuditLineWriter(ArrayBufferWriter<byte> output)
         Raw(","u8);
     }
 
-    public void Value(string value)
+    public void Value(string value) => Output.Advance(WriteValue(value, Output.GetSpan(6 * value.Length + 2)));
+
+    /// <summary>
+    /// <paramref name="value"/> as a JSON string into <paramref name="destination"/> (room for 6 bytes per UTF-16 unit
+    /// plus the quotes); returns the bytes written. One scalar pass checks and copies plain ASCII, nearly every
+    /// value: on baseline x64 (the AOT target) the vector search and narrowing this replaced ran partly in software.
+    /// </summary>
+    private static int WriteValue(string value, Span<byte> destination)
     {
-        // One scalar pass that checks and copies: values are short, and on baseline x64 (the AOT target) the vector
-        // search and narrowing this replaced ran partly in software.
-        var span = Output.GetSpan(value.Length + 2);
-        span[0] = (byte)'"';
+        destination[0] = (byte)'"';
         int i = 0;
         for (; i < value.Length; i++)
         {
             char c = value[i];
             if (c >= 128 || (Plain[c >> 5] & (1u << (c & 31))) == 0) break;
-            span[i + 1] = (byte)c;
+            destination[i + 1] = (byte)c;
         }
-        if (i == value.Length)
+        if (i < value.Length)
         {
-            span[value.Length + 1] = (byte)'"';
-            Output.Advance(value.Length + 2);
-            return;
+            var encoded = JsonEncodedText.Encode(value).EncodedUtf8Bytes;
+            encoded.CopyTo(destination[1..]);
+            i = encoded.Length;
         }
-        Raw("\""u8);
-        Raw(JsonEncodedText.Encode(value).EncodedUtf8Bytes);
-        Raw("\""u8);
+        destination[i + 1] = (byte)'"';
+        return i + 2;
     }
 
     /// <summary>
