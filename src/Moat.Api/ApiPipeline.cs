@@ -70,21 +70,39 @@ public sealed partial class ApiPipeline
         }
         finally
         {
-            if (request is not null) status = await CompletedAsync(http, request, status);
+            if (request is not null)
+            {
+                var completed = Completed(request);
+                if (!completed.IsCompletedSuccessfully) status = await CompletedAsync(http, completed, status);
+            }
             if (_logger.IsEnabled(LogLevel.Debug))
                 LogRequest(http, request, path, status, Stopwatch.GetElapsedTime(started));
         }
     }
 
-    /// <summary>
-    /// Tells the authorizer the request is done (its audit entry). If that fails while the answer has not started,
-    /// the answer is the failure: a state change that cannot be recorded is not reported as done.
-    /// </summary>
-    private async ValueTask<int> CompletedAsync(HttpContext http, ApiRequest request, int status)
+    /// <summary>The authorizer's <see cref="IRequestAuthorizer.CompletedAsync"/>, a synchronous throw as a faulted task.</summary>
+    private ValueTask Completed(ApiRequest request)
     {
         try
         {
-            await _authorizer.CompletedAsync(request);
+            return _authorizer.CompletedAsync(request);
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException(e);
+        }
+    }
+
+    /// <summary>
+    /// Waits for what the authorizer does once a request is done (its audit entry) when that did not finish at once.
+    /// If it fails while the answer has not started, the answer is the failure: a state change that cannot be
+    /// recorded is not reported as done.
+    /// </summary>
+    private async ValueTask<int> CompletedAsync(HttpContext http, ValueTask completed, int status)
+    {
+        try
+        {
+            await completed;
             return status;
         }
         catch (Exception e)
