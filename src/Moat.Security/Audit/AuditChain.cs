@@ -72,6 +72,8 @@ public static class AuditChain
     {
         Span<byte> digest = stackalloc byte[32];
         LineHash.Compute(body, digest);
-        return Convert.ToHexStringLower(digest);
+        Span<byte> hex = stackalloc byte[64];
+        LowerHex(digest, hex);
+        return Encoding.ASCII.GetString(hex);
     }
 }

@@ -218,7 +218,7 @@ public sealed class AuditLog : IAsyncDisposable
             }
 
             bool mustSync = Environment.TickCount64 - _lastSync >= (long)ReadSyncInterval.TotalMilliseconds;
-            foreach (var p in batch)
+            foreach (ref readonly var p in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch))
                 mustSync |= p.Urgent || p.Done is not null; // somebody waits: on disk before they go on
             Commit(batch, output, mustSync);
             batch.Clear();
