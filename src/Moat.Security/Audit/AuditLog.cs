@@ -32,6 +32,10 @@ public sealed class AuditLog : IAsyncDisposable
     private readonly Action<Exception>? _onError;
     private readonly Task _writer;
     private FileStream _file;
+    /// <summary>The bytes of whole lines in the current file: where the next line goes, and where a torn write is cut.</summary>
+    private long _fileLength;
+    /// <summary>The length past which the next entry rotates: <see cref="MaxFileBytes"/>, or further on after a rotation failed.</summary>
+    private long _rotateAt;
     private long _seq;
     /// <summary>The last entry's hash, hex (ASCII).</summary>
     private readonly byte[] _prev = new byte[64];
@@ -64,6 +68,8 @@ public sealed class AuditLog : IAsyncDisposable
         _time = time;
         _onError = onError;
         _file = file;
+        _fileLength = file.Length;
+        _rotateAt = maxFileBytes;
         _seq = seq;
         System.Text.Encoding.ASCII.GetBytes(prev, _prev);
         // A thread of its own: the fsync blocks, and a blocked thread-pool worker would slow every request.
@@ -265,47 +271,113 @@ public sealed class AuditLog : IAsyncDisposable
         Span<byte> prev = stackalloc byte[64];
         _prev.CopyTo(prev);
         output.ResetWrittenCount();
-        long fileLength = _file.Length;
-        foreach (ref readonly var p in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch))
+        try
         {
-            int lineStart = output.WrittenCount;
-            seq++;
-            if (p.Entry is { } entry)
+            foreach (ref readonly var p in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch))
             {
-                entry.Seq = seq;
-                entry.Prev = System.Text.Encoding.ASCII.GetString(prev);
-                AuditLineWriter.WriteBody(output, entry, prev);
+                int lineStart = output.WrittenCount;
+                seq++;
+                if (p.Entry is { } entry)
+                {
+                    entry.Seq = seq;
+                    entry.Prev = System.Text.Encoding.ASCII.GetString(prev);
+                    AuditLineWriter.WriteBody(output, entry, prev);
+                }
+                else
+                {
+                    AuditLineWriter.WriteRequestBody(output, seq, p.UtcTicks, p.Request, prev, _fragments);
+                }
+                AuditChain.Seal(output, lineStart, hash);
+                if (_fileLength + output.WrittenCount > _rotateAt && _fileLength + lineStart > 0)
+                {
+                    // The file is full: what came before this entry goes to the old file (prev still holds the
+                    // chain's position there), this entry starts the next.
+                    Append(output.WrittenSpan[..lineStart], seq - 1, prev);
+                    var line = output.WrittenSpan[lineStart..].ToArray();
+                    output.ResetWrittenCount();
+                    output.Write(line);
+                    TryRotate();
+                }
+                hash.CopyTo(prev);
+                if (output.WrittenCount >= WriteChunk)
+                {
+                    Append(output.WrittenSpan, seq, prev);
+                    output.ResetWrittenCount();
+                }
+            }
+            Append(output.WrittenSpan, seq, prev);
+        }
+        catch
+        {
+            // The file keeps what was written whole, and the next batch chains on from its last line.
+            output.ResetWrittenCount();
+            Repair();
+            throw;
+        }
+        output.ResetWrittenCount();
+    }
+
+    /// <summary>Writes whole lines and moves the chain's position (the last entry in the file) past them.</summary>
+    private void Append(ReadOnlySpan<byte> lines, long lastSeq, ReadOnlySpan<byte> lastHash)
+    {
+        if (lines.IsEmpty) return;
+        _file.Write(lines);
+        _fileLength += lines.Length;
+        _seq = lastSeq;
+        lastHash.CopyTo(_prev);
+    }
+
+    /// <summary>
+    /// After a failed write or rotation: cuts what a short write left past the last whole line (a disk that filled
+    /// up mid-line), and opens the file again, so that the next batch is appended after the last entry on record
+    /// and the chain stays verifiable. A failure here leaves the file closed; the next batch tries again.
+    /// </summary>
+    private void Repair()
+    {
+        try
+        {
+            _file.Dispose();
+        }
+        catch (IOException)
+        {
+            // Closing a file whose last write failed may report that failure again; the handle is released either way.
+        }
+        try
+        {
+            if (File.Exists(Path))
+            {
+                using var handle = File.OpenHandle(Path, FileMode.Open, FileAccess.Write);
+                if (RandomAccess.GetLength(handle) > _fileLength) RandomAccess.SetLength(handle, _fileLength);
             }
             else
             {
-                AuditLineWriter.WriteRequestBody(output, seq, p.UtcTicks, p.Request, prev, _fragments);
+                _fileLength = 0; // a rotation moved it away before the new file was created
             }
-            AuditChain.Seal(output, lineStart, hash);
-            hash.CopyTo(prev);
-            if (fileLength + output.WrittenCount > MaxFileBytes && fileLength + lineStart > 0)
-            {
-                // The file is full: what came before this entry goes to the old file, this entry starts the next.
-                var line = output.WrittenSpan[lineStart..].ToArray();
-                _file.Write(output.WrittenSpan[..lineStart]);
-                Rotate();
-                output.ResetWrittenCount();
-                output.Write(line);
-                fileLength = 0;
-            }
-            else if (output.WrittenCount >= WriteChunk)
-            {
-                _file.Write(output.WrittenSpan);
-                fileLength += output.WrittenCount;
-                output.ResetWrittenCount();
-                // These lines are in the file: if a later write of the batch fails, the next batch chains on from them.
-                _seq = seq;
-                prev.CopyTo(_prev);
-            }
+            _file = OpenAppend(Path);
         }
-        _file.Write(output.WrittenSpan);
-        output.ResetWrittenCount();
-        _seq = seq;
-        prev.CopyTo(_prev);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _onError?.Invoke(e);
+        }
+    }
+
+    /// <summary>
+    /// Rotates; when that fails (a FILE.1 that is a directory, an I/O error), reports it and keeps appending to the
+    /// current file, past its limit, so that nothing goes unrecorded; it tries again after another eighth of the limit.
+    /// </summary>
+    private void TryRotate()
+    {
+        try
+        {
+            Rotate();
+            _rotateAt = MaxFileBytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _onError?.Invoke(new IOException($"audit log rotation failed, still writing to {Path}: {e.Message}", e));
+            Repair();
+            _rotateAt = _fileLength + Math.Max(1, MaxFileBytes / 8);
+        }
     }
 
     /// <summary>FILE.(N-1) → FILE.N … FILE → FILE.1, then a fresh FILE; the next entry's prev links across.</summary>
@@ -318,6 +390,7 @@ public sealed class AuditLog : IAsyncDisposable
         for (int n = KeepFiles - 1; n >= 1; n--)
             if (File.Exists(Numbered(n))) File.Move(Numbered(n), Numbered(n + 1));
         File.Move(Path, Numbered(1));
+        _fileLength = 0;
         _file = OpenAppend(Path);
     }
 

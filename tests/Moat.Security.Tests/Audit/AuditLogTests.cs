@@ -13,12 +13,13 @@ public sealed class AuditLogTests : IDisposable
     private async Task WriteAsync(int count, long maxBytes = 100 * 1024 * 1024, int start = 0)
     {
         await using var log = AuditLog.Open(LogPath, maxBytes);
-        var tasks = Enumerable.Range(start, count).Select(i => log.AppendAsync(new AuditEntry
-        {
-            User = $"user{i}", Auth = "peercred", Uid = 1000 + i, Action = "container.create", Decision = "allow", Rule = "role developer allows container.create", Status = 201, DurationMs = 1.5,
-        }));
-        await Task.WhenAll(tasks);
+        await Task.WhenAll(Enumerable.Range(start, count).Select(i => log.AppendAsync(Entry(i))));
     }
+
+    private static AuditEntry Entry(int i) => new()
+    {
+        User = $"user{i}", Auth = "peercred", Uid = 1000 + i, Action = "container.create", Decision = "allow", Rule = "role developer allows container.create", Status = 201, DurationMs = 1.5,
+    };
 
     private List<byte[]> Lines()
     {
@@ -355,5 +356,60 @@ public sealed class AuditLogTests : IDisposable
 
         Assert.False(result.Intact);
         Assert.Equal(3, result.Line);
+    }
+
+    [Fact]
+    public async Task Rotation_Failing_KeepsWritingToTheFileAndRotatesOnceItCan()
+    {
+        Directory.CreateDirectory(LogPath + ".1"); // not a file: the log cannot be moved there
+        var errors = new List<Exception>();
+        await using (var log = AuditLog.Open(LogPath, maxFileBytes: 4096, onError: e => { lock (errors) errors.Add(e); }))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 60).Select(i => log.AppendAsync(Entry(i))));
+            Assert.True(new FileInfo(LogPath).Length > 3 * 4096, "the entries went on into the current file");
+            lock (errors) Assert.Contains(errors, e => e.Message.Contains("audit log rotation failed", StringComparison.Ordinal));
+
+            Directory.Delete(LogPath + ".1");
+            await Task.WhenAll(Enumerable.Range(60, 20).Select(i => log.AppendAsync(Entry(i))));
+        }
+
+        Assert.True(File.Exists(LogPath + ".1"), "rotated once it could");
+        var result = AuditVerifier.Verify(Directory.GetFiles(Path.GetDirectoryName(LogPath)!));
+        Assert.True(result.Intact, result.ToString());
+        Assert.Equal(80, result.Entries);
+    }
+
+    [Fact]
+    public async Task DiskFull_MidWrite_TheTornBytesAreCutAndTheChainGoesOn()
+    {
+        string small = Path.Combine(_dir, "small");
+        Directory.CreateDirectory(small);
+        Moat.Linux.Mounts.mount("tmpfs", small, "tmpfs", 0, "size=64k,mode=0700");
+        try
+        {
+            string path = Path.Combine(small, "audit.log"), filler = Path.Combine(small, "filler");
+            File.WriteAllBytes(filler, new byte[44 * 1024]);
+            Task[] appends;
+            await using (var log = AuditLog.Open(path, onError: _ => { }))
+            {
+                // ~75 KiB of lines, in batches of many, into the 20 KiB left: a batch is written in part, then the
+                // disk is full. Each entry either is on record or its caller got the error.
+                for (int i = 0; i < 10; i++) await log.AppendAsync(Entry(i));
+                appends = [.. Enumerable.Range(10, 190).Select(i => log.AppendAsync(Entry(i)))];
+                await Assert.ThrowsAnyAsync<IOException>(() => Task.WhenAll(appends));
+
+                File.Delete(filler);
+                await log.AppendAsync(Entry(1000));
+            }
+
+            var result = AuditVerifier.Verify([path]);
+            Assert.True(result.Intact, result.ToString());
+            Assert.Equal(10 + appends.Count(t => t.IsCompletedSuccessfully) + 1, result.Entries);
+            Assert.Contains("\"user\":\"user1000\"", File.ReadAllText(path), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Moat.Linux.Mounts.umount2(small, 2); // MNT_DETACH
+        }
     }
 }
