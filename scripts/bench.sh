@@ -90,10 +90,9 @@ bench_mtls_rps() {
 
 # Authorization + audit cost: GET /containers/json with 8 connections, policy+audit vs no policy (ratio). The
 # load runs as `nobody` in group docker, so the policy really decides (uid 0 is always an administrator). Both
-# daemons run at once and the loads alternate, seven rounds of a few seconds, each daemon going first in every
-# other round (the one measured second inherits the first one's disk writeback); the row is the median of the
-# rounds' ratios, so a change in the machine's load (this VM's neighbours) moves both sides of a ratio, not the
-# result.
+# daemons run at once and one client measures them in alternating pairs (see below and docs/audit.md, Cost);
+# the row is the median of the pairs' ratios, so a change in the machine's load (this VM's neighbours) moves
+# both sides of a ratio, not the result.
 bench_authz_ratio() {
   local d=$WORK/authz a b pid_open pid_secured run pair=0 ratios=()
   local as_nobody=(setpriv --reuid=nobody --regid=nogroup --groups="$(getent group docker | cut -d: -f3)" env HOME=/tmp DOTNET_CLI_HOME=/tmp)
