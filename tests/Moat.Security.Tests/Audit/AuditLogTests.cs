@@ -186,6 +186,31 @@ public sealed class AuditLogTests : IDisposable
         Assert.Equal(Encoding.UTF8.GetString(fromEntry.WrittenSpan), Encoding.UTF8.GetString(fromRequest.WrittenSpan));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("0HNQEJ35EJ8VT:00000001")]
+    [InlineData("0123456789abcdef0123456789abcdef")] // 32: the most held in the struct
+    [InlineData("0123456789abcdef0123456789abcdef0")] // 33: held as its string
+    [InlineData("x\"<y>+\\")]
+    [InlineData("caf\u00e9")]
+    public void WriteRequestBody_RequestId_SameAsTheEntrysString(string? id)
+    {
+        var identity = new AuditIdentity("u", null, "none", null, null, null, null, null, "tcp", null);
+        var fromEntry = new System.Buffers.ArrayBufferWriter<byte>();
+        AuditLineWriter.WriteBody(fromEntry, new AuditEntry
+        {
+            Seq = 9, Time = "2026-11-29T10:00:00.0000000Z", RequestId = id, Identity = identity, Method = "GET", Action = "system.info",
+            Decision = "allow", Rule = "role viewer allows system.info", Status = 200, DurationMs = 1,
+        }, "ab"u8);
+        var captured = new AuditRequestId(id);
+        var fromRequest = new System.Buffers.ArrayBufferWriter<byte>();
+        AuditLineWriter.WriteRequestBody(fromRequest, 9, new DateTime(2026, 11, 29, 10, 0, 0, DateTimeKind.Utc).Ticks,
+            new AuditRequest(captured, identity, "GET", "system.info", null, null, "allow", "role viewer allows system.info", 200, 1000), "ab"u8, new AuditFragments());
+
+        Assert.Equal(id, captured.ToString());
+        Assert.Equal(Encoding.UTF8.GetString(fromEntry.WrittenSpan), Encoding.UTF8.GetString(fromRequest.WrittenSpan));
+    }
+
     [Fact]
     public async Task Record_NotWaitedFor_ReachesTheFileWithoutAStateChange()
     {
