@@ -88,7 +88,7 @@ public readonly struct AuditRequestId
 
     public AuditRequestId(string? id)
     {
-        if (id is not null && id.Length <= InlineCapacity && AuditLineWriter.IsPlain(id))
+        if (id is { Length: > 0 and <= InlineCapacity } && AuditLineWriter.IsPlain(id))
         {
             Span<byte> bytes = _bytes;
             for (int i = 0; i < id.Length; i++) bytes[i] = (byte)id[i];
@@ -423,10 +423,7 @@ internal readonly struct AuditLineWriter(ArrayBufferWriter<byte> output)
         return i + 2;
     }
 
-    /// <summary>
-    /// Bitmap of the printable ASCII the default encoder leaves alone: space and !#$%()*,-./0-9:;=?@A-Z[]^_a-z{|}~
-    /// (it escapes " \ &amp; ' + &lt; &gt; ` and every control character). Bit c of word c/32 is set for such a c.
-    /// </summary>
+    /// <summary>True when the encoder leaves every character of <paramref name="value"/> as it is.</summary>
     internal static bool IsPlain(string value)
     {
         foreach (char c in value)
@@ -434,5 +431,9 @@ internal readonly struct AuditLineWriter(ArrayBufferWriter<byte> output)
         return true;
     }
 
+    /// <summary>
+    /// Bitmap of the printable ASCII the default encoder leaves alone: space and !#$%()*,-./0-9:;=?@A-Z[]^_a-z{|}~
+    /// (it escapes " \ &amp; ' + &lt; &gt; ` and every control character). Bit c of word c/32 is set for such a c.
+    /// </summary>
     private static ReadOnlySpan<uint> Plain => [0x00000000, 0xAFFFF73B, 0xEFFFFFFF, 0x7FFFFFFE];
 }

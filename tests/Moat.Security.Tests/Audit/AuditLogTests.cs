@@ -188,6 +188,7 @@ public sealed class AuditLogTests : IDisposable
 
     [Theory]
     [InlineData(null)]
+    [InlineData("")]
     [InlineData("0HNQEJ35EJ8VT:00000001")]
     [InlineData("0123456789abcdef0123456789abcdef")] // 32: the most held in the struct
     [InlineData("0123456789abcdef0123456789abcdef0")] // 33: held as its string
