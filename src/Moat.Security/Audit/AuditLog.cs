@@ -96,8 +96,7 @@ public sealed class AuditLog : IAsyncDisposable
             Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         var (seq, prev, tornBytes, validLength) = Recover(path);
-        if (tornBytes > 0)
-            using (var truncate = new FileStream(path, FileMode.Open, FileAccess.Write)) { truncate.SetLength(validLength); truncate.Flush(true); }
+        if (tornBytes > 0) CutTo(path, validLength);
         var file = OpenAppend(path);
         var log = new AuditLog(path, maxFileBytes, keepFiles, time ?? TimeProvider.System, onError, file, seq, prev);
         if (tornBytes > 0)
@@ -351,8 +350,7 @@ public sealed class AuditLog : IAsyncDisposable
         {
             if (File.Exists(Path))
             {
-                using var handle = File.OpenHandle(Path, FileMode.Open, FileAccess.Write);
-                if (RandomAccess.GetLength(handle) > _fileLength) RandomAccess.SetLength(handle, _fileLength);
+                CutTo(Path, _fileLength);
             }
             else
             {
@@ -364,6 +362,15 @@ public sealed class AuditLog : IAsyncDisposable
         {
             _onError?.Invoke(e);
         }
+    }
+
+    /// <summary>Cuts the file back to its last whole line, <paramref name="length"/> bytes, durably (at start-up after a crash, or after a short write).</summary>
+    private static void CutTo(string path, long length)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write);
+        if (RandomAccess.GetLength(handle) <= length) return;
+        RandomAccess.SetLength(handle, length);
+        RandomAccess.FlushToDisk(handle);
     }
 
     /// <summary>
