@@ -19,7 +19,9 @@ internal sealed class RuntimeSandbox : IAsyncDisposable
             ExecRoot = Path.Combine(Root, "run"),
             ShimPath = RuntimeTestEnvironment.ShimPath,
             NoNewPrivileges = noNewPrivileges,
-            CgroupParent = "/moat-test",
+            // A parent cgroup of its own: one shared by every sandbox was removed by whichever test ended first
+            // while runc was creating another test's container under it ("openat2 …/cpuset.cpus: no such file").
+            CgroupParent = "/" + Path.GetFileName(Root),
         };
         Service = new RuntimeService(Options);
     }
@@ -81,7 +83,7 @@ internal sealed class RuntimeSandbox : IAsyncDisposable
             string rootfs = Path.Combine(ContainerDir(id), "rootfs");
             RuntimeTestEnvironment.Run("umount", ["-l", rootfs]);
         }
-        // The shared parent cgroup goes once the last sandbox is done (rmdir fails while others still use it).
+        // Then the sandbox's parent cgroup in every hierarchy.
         foreach (var controller in Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup") : [])
         {
             try { Directory.Delete(Path.Combine(controller, Options.CgroupParent.TrimStart('/'))); }
