@@ -133,13 +133,15 @@ public sealed class RuntimeServiceTests
     public async Task Run_PidsLimit_StopsForks()
     {
         await using var sandbox = new RuntimeSandbox();
-        // The subshell dies at its first failed fork; the sleeps it started stay.
-        var (id, _) = await sandbox.StartAsync("(for i in 1 2 3 4 5 6 7 8 9 10; do sleep 30 & done); echo after; exec sleep 30", c => c with { PidsLimit = 5 });
+        // The subshell dies at its first failed fork; the sleeps it started stay. (The limit is not lower: runc's
+        // init, a Go program, runs its threads inside the cgroup before it execs the process, and under load a
+        // limit of 5 failed it with "pthread_create failed" before the container ran.)
+        var (id, _) = await sandbox.StartAsync("(for i in $(seq 1 24); do sleep 30 & done); echo after; exec sleep 30", c => c with { PidsLimit = 16 });
         await WaitForLogAsync(sandbox, id, "after");
         Assert.Contains("fork", RuntimeTestEnvironment.ReadJsonLog(sandbox.Service.LogPath(id)!).Stderr);
         var stats = sandbox.Service.Stats(id);
-        Assert.Equal(5UL, stats.PidsLimit);
-        Assert.InRange(stats.PidsCurrent, 2UL, 5UL);
+        Assert.Equal(16UL, stats.PidsLimit);
+        Assert.InRange(stats.PidsCurrent, 2UL, 16UL);
         Assert.Equal((int)stats.PidsCurrent, (await sandbox.Service.TopAsync(id, Ct)).Count);
     }
 
@@ -283,7 +285,13 @@ public sealed class RuntimeServiceTests
     {
         await using var sandbox = new RuntimeSandbox();
         var (id, pid) = await sandbox.StartAsync("sleep 1000 & sleep 2000; echo done", c => c with { Memory = 32L << 20, PidsLimit = 20 });
-        for (int i = 0; i < 100 && sandbox.Service.Stats(id).PidsCurrent < 3; i++) await Task.Delay(50, Ct);
+        // Three pids appear as soon as sh has forked; wait until both children have exec'd their sleep too.
+        var top = await sandbox.Service.TopAsync(id, Ct);
+        for (int i = 0; i < 100 && top.Count(p => p.Command == "sleep") < 2; i++)
+        {
+            await Task.Delay(50, Ct);
+            top = await sandbox.Service.TopAsync(id, Ct);
+        }
         var stats = sandbox.Service.Stats(id);
         Assert.True(stats.MemoryUsage > 0);
         Assert.Equal(32UL << 20, stats.MemoryLimit);
@@ -291,7 +299,6 @@ public sealed class RuntimeServiceTests
         Assert.Equal(20UL, stats.PidsLimit);
         Assert.True(stats.CpuTotalNs > 0);
         Assert.True(stats.SystemCpuNs > 0);
-        var top = await sandbox.Service.TopAsync(id, Ct);
         Assert.Equal(3, top.Count);
         Assert.Contains(top, p => p.Pid == pid && p.Args.SequenceEqual(["/bin/sh", "-c", "sleep 1000 & sleep 2000; echo done"]));
         Assert.Contains(top, p => p.Args.SequenceEqual(["sleep", "1000"]) && p.Ppid == pid);
