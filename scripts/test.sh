@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test project and ends with one summary line: "N passed, N failed, N skipped".
+# Runs every test project and ends with one summary line: "N passed, N failed, N skipped", after the failures if any.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export MOAT_DIST="$PWD/dist"
@@ -15,6 +15,11 @@ read -r passed failed skipped < <(awk '
     }
   }
   END { print p + 0, f + 0, s + 0 }' "$log")
+# CI shows the end of this output: repeat each failure (name, message and the top of its stack) down here.
+if [ "$failed" -ne 0 ]; then
+  echo "failed tests:"
+  awk '/^  Failed [A-Za-z_]/ { n = 12 } n > 0 { print; n-- }' "$log"
+fi
 rm -f "$log"
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
