@@ -65,7 +65,7 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton(new PolicyHostFacts(protectedPaths, options.DefaultRuntime));
         services.AddSingleton<IRequestAuthorizer, PolicyAuthorizer>();
         services.AddSingleton<IEventVisibility, OwnEventsVisible>();
-        services.AddHostedService(sp => new AuditEventRecorder(audit, sp.GetService<Moat.Engine.Events.EventBus>()));
+        services.AddHostedService(sp => new AuditEventRecorder(audit, sp.GetService<Moat.Engine.Events.EventBus>(), sp.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()));
         return services;
     }
 }

@@ -36,4 +36,35 @@ public sealed class AuditEventRecorderTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public async Task ApplicationStopped_WritesTheStopEntryDurably_AsTheLastLine()
+    {
+        string dir = Directory.CreateTempSubdirectory("moat-audit-stop-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "audit.log");
+            var lifetime = new Microsoft.Extensions.Hosting.Internal.ApplicationLifetime(
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Microsoft.Extensions.Hosting.Internal.ApplicationLifetime>.Instance);
+            await using (var audit = AuditLog.Open(path))
+            {
+                using var recorder = new AuditEventRecorder(audit, events: null, lifetime);
+                await recorder.StartAsync(TestContext.Current.CancellationToken);
+                _ = audit.Record(new AuditEntry { Kind = "event", Action = "container.start" });
+                await recorder.StopAsync(TestContext.Current.CancellationToken);
+                Assert.DoesNotContain("daemon.stop", File.ReadAllText(path), StringComparison.Ordinal);
+
+                // NotifyStopped returns only once the entry is written and fsynced.
+                lifetime.NotifyStopped();
+                Assert.EndsWith("\n", File.ReadAllText(path), StringComparison.Ordinal);
+                Assert.Contains("\"kind\":\"daemon\",\"action\":\"daemon.stop\"", File.ReadAllLines(path)[^1]);
+            }
+            Assert.Equal(2, File.ReadAllLines(path).Length);
+            Assert.True(AuditVerifier.Verify([path]).Intact);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }

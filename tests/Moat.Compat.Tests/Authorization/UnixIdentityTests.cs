@@ -73,6 +73,10 @@ public sealed class UnixIdentityTests
         }
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(log));
         byte[] original = File.ReadAllBytes(log);
+        // The daemon's start and its clean stop (SIGTERM) frame what it recorded.
+        string[] written = File.ReadAllLines(log);
+        Assert.Contains("\"kind\":\"daemon\",\"action\":\"daemon.start\"", written[0]);
+        Assert.Contains("\"kind\":\"daemon\",\"action\":\"daemon.stop\"", written[^1]);
 
         var ok = await ProcessRunner.RunAsync(MoatDaemon.CliPath, ["audit", "verify", log]);
         Assert.True(ok.ExitCode == 0, ok.ToString());
