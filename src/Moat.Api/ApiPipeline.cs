@@ -50,7 +50,7 @@ public sealed partial class ApiPipeline
         int status = 0;
         try
         {
-            status = await RunAsync(http, r => request = r, p => path = p);
+            status = await RunAsync(http, started, r => request = r, p => path = p);
         }
         catch (Exception e) when (ErrorResponseWriter.IsClientGone(http, e))
         {
@@ -121,7 +121,7 @@ public sealed partial class ApiPipeline
     }
 
     /// <summary>Runs one request; returns the status written (0 when the client went away).</summary>
-    private async Task<int> RunAsync(HttpContext http, Action<ApiRequest> routed, Action<string> pathSeen)
+    private async Task<int> RunAsync(HttpContext http, long started, Action<ApiRequest> routed, Action<string> pathSeen)
     {
         if (!RequestPath.TryDecode(RequestPath.RawPath(http), out string decoded))
         {
@@ -178,10 +178,15 @@ public sealed partial class ApiPipeline
             version = VersionText.ToApiVersion(versionText);
         }
 
-        var request = new ApiRequest(http, route, values, version);
+        var request = new ApiRequest(http, route, values, version) { Started = started };
         http.Items[typeof(ApiRequest)] = request;
         routed(request);
-        if (_callers is not null) request.Caller = await _callers.ResolveAsync(http);
+        if (_callers is not null)
+        {
+            var connection = await _callers.ConnectionAsync(http);
+            request.Connection = connection;
+            request.Caller = connection.Caller;
+        }
         await _authorizer.AuthorizeAsync(request);
         await route.Handler(request);
         return http.RequestAborted.IsCancellationRequested ? 0 : http.Response.StatusCode;

@@ -272,8 +272,9 @@ public sealed class ApiPipelineTests : IAsyncLifetime
 
     private sealed class FixedCaller : Moat.Api.Security.ICallerResolver
     {
-        public ValueTask<Moat.Security.Identity.Caller> ResolveAsync(HttpContext http) =>
-            ValueTask.FromResult(new Moat.Security.Identity.Caller { User = "alice", Transport = "tls", Method = Moat.Security.Identity.AuthMethod.Tls });
+        public ValueTask<Moat.Api.Security.IdentifiedConnection> ConnectionAsync(HttpContext http) =>
+            ValueTask.FromResult(new Moat.Api.Security.IdentifiedConnection(
+                new Moat.Security.Identity.Caller { User = "alice", Transport = "tls", Method = Moat.Security.Identity.AuthMethod.Tls }));
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public static partial class ContainerRoutes
         string? owner = request.OwnerToStamp();
         if (owner is not null) (body.Labels ??= [])[Moat.Security.Policy.Ownership.Label] = owner;
         var result = await HidingOthersNames(request, () => Service(request).CreateAsync(body, request.Query("name"), owner, request.Aborted));
-        request.Resource = result.Id;
+        request.Created(result.Id);
         await ApiResults.JsonAsync(request.Http, new ContainerCreateResponse { Id = result.Id, Warnings = result.Warnings },
             ContainersJsonContext.Default.ContainerCreateResponse, StatusCodes.Status201Created);
     }

@@ -28,6 +28,12 @@ public sealed class ApiRequest
     /// <summary>Who is calling; set from the connection before authorization (anonymous until identity is known).</summary>
     public Caller Caller { get; set; } = Caller.Anonymous;
 
+    /// <summary>The connection the request came on, once the pipeline has established its caller.</summary>
+    public Moat.Api.Security.IdentifiedConnection? Connection { get; internal set; }
+
+    /// <summary>When the pipeline took the request (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    internal long Started { get; init; }
+
     /// <summary>Set by the authorizer: what the request is about, for the audit log (object id or name).</summary>
     public string? Resource { get; set; }
 
@@ -35,10 +41,20 @@ public sealed class ApiRequest
     internal Moat.Security.Policy.Decision? Decision { get; set; }
 
     // The authorizer's bookkeeping for this request's audit entry: whose it is (null when the request is not
-    // audited), when authorization began, and whether the entry has been handed to the log (1) yet.
+    // audited), whether Resource is an object id (else a name) and the name beside an id, and whether the entry
+    // has been handed to the log (1) yet.
     internal Moat.Security.Audit.AuditIdentity? AuditIdentity;
-    internal long AuditStarted;
+    internal bool ResourceIsId;
+    internal string? ResourceName;
     internal int AuditWritten;
+
+    /// <summary>For a handler that created an object: the entry names it by its new id, beside the name asked for.</summary>
+    internal void Created(string id)
+    {
+        if (!ResourceIsId) ResourceName = Resource;
+        Resource = id;
+        ResourceIsId = true;
+    }
 
     public string Value(string name) => Values[name];
     /// <summary>The first value of a query parameter, as Go's <c>r.Form.Get</c> (repeated parameters are not joined).</summary>

@@ -23,15 +23,18 @@ public sealed class ConnectionIdentity : ICallerResolver
         _trustClientCertificates = trustClientCertificates;
     }
 
-    public ValueTask<Caller> ResolveAsync(HttpContext http) => ValueTask.FromResult(Resolve(http));
+    public ValueTask<IdentifiedConnection> ConnectionAsync(HttpContext http) => ValueTask.FromResult(Connection(http));
 
-    public Caller Resolve(HttpContext http)
+    public Caller Resolve(HttpContext http) => Connection(http).Caller;
+
+    /// <summary>The request's connection and its caller, established on the connection's first request.</summary>
+    public IdentifiedConnection Connection(HttpContext http)
     {
         var items = http.Features.Get<IConnectionItemsFeature>()?.Items;
-        if (items is not null && items.TryGetValue(CacheKey, out var cached) && cached is Caller known) return known;
-        var caller = Establish(http);
-        if (items is not null) items[CacheKey] = caller;
-        return caller;
+        if (items is not null && items.TryGetValue(CacheKey, out var cached) && cached is IdentifiedConnection known) return known;
+        var connection = new IdentifiedConnection(Establish(http));
+        if (items is not null) items[CacheKey] = connection;
+        return connection;
     }
 
     private Caller Establish(HttpContext http)

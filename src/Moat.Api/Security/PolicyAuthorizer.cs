@@ -40,17 +40,18 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
     public ValueTask AuthorizeAsync(ApiRequest request)
     {
         var http = request.Http;
-        var caller = _identity.Resolve(http);
+        // The pipeline has established the connection and its caller; without it, one lookup does.
+        var connection = request.Connection ??= _identity.Connection(http);
+        var caller = connection.Caller;
         request.Caller = caller;
-        request.Resource ??= ObjectOf(request);
-        var connection = ConnectionCache.For(http, _store.Current);
-        var decision = connection.Authorize(caller, request.Action);
+        if (request.Resource is null) (request.Resource, request.ResourceIsId) = ObjectOf(request);
+        var cache = ConnectionCache.For(connection, _store.Current);
+        var decision = cache.Authorize(caller, request.Action);
         RequestAuthorization.Record(request, decision);
 
         if (_audit is not null && request.Action != Actions.Ping)
         {
-            request.AuditIdentity = connection.IdentityOf(caller);
-            request.AuditStarted = Stopwatch.GetTimestamp();
+            request.AuditIdentity = cache.IdentityOf(caller);
             if (!IsRead(request) || request.Route.Streams) http.Response.OnStarting(_onResponseStarting, request);
         }
 
@@ -83,18 +84,17 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
         var http = request.Http;
         int status = http.Response.HasStarted || !http.RequestAborted.IsCancellationRequested ? http.Response.StatusCode : 499;
         var decision = request.Decision;
-        bool idValue = request.Values.ContainsKey("id");
         var entry = new AuditRequest(
             RequestId: http.TraceIdentifier,
             Identity: identity,
             Method: http.Request.Method,
             Action: request.Action,
-            ObjectId: idValue ? request.Resource : null,
-            ObjectName: idValue ? null : request.Resource,
+            ObjectId: request.ResourceIsId ? request.Resource : null,
+            ObjectName: request.ResourceIsId ? request.ResourceName : request.Resource,
             Decision: decision is null ? null : decision.Allowed ? "allow" : "deny",
             Rule: decision?.Rule,
             Status: status,
-            DurationMicroseconds: (long)Stopwatch.GetElapsedTime(request.AuditStarted).TotalMicroseconds);
+            DurationMicroseconds: (long)Stopwatch.GetElapsedTime(request.Started).TotalMicroseconds);
         // Reads are group-committed in the background; a state change is on disk before its answer leaves.
         return _audit!.RecordRequest(entry, durable: !IsRead(request));
     }
@@ -104,12 +104,13 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
 
     private static ForbiddenException Denied(Decision decision) => new($"authorization denied by policy: {decision.Rule}");
 
-    private static string? ObjectOf(ApiRequest request) =>
-        request.Values.TryGetValue("id", out var id) ? id
-        : request.Values.TryGetValue("name", out var name) ? name
+    /// <summary>What the request is about, and whether that is an object id (else a name, or nothing).</summary>
+    private static (string? Resource, bool IsId) ObjectOf(ApiRequest request) =>
+        request.Values.TryGetValue("id", out var id) ? (id, true)
+        : request.Values.TryGetValue("name", out var name) ? (name, false)
         // ?name= names the object only where one is created (POST /containers/create); reads skip the query parse.
-        : HttpMethods.IsPost(request.Http.Request.Method) && request.Http.Request.QueryString.HasValue ? request.Query("name")
-        : null;
+        : HttpMethods.IsPost(request.Http.Request.Method) && request.Http.Request.QueryString.HasValue ? (request.Query("name"), false)
+        : (null, false);
 
     /// <summary>
     /// A connection's caller is fixed, so a decision on (policy, action) is too, and so are the caller's audit fields:
@@ -118,20 +119,17 @@ public sealed class PolicyAuthorizer : IRequestAuthorizer
     /// </summary>
     private sealed class ConnectionCache
     {
-        private static readonly object Key = new();
         private readonly AuthorizationPolicy _policy;
         private readonly Dictionary<string, Decision> _byAction = new(StringComparer.Ordinal);
         private AuditIdentity? _identity;
 
         private ConnectionCache(AuthorizationPolicy policy) => _policy = policy;
 
-        public static ConnectionCache For(HttpContext http, AuthorizationPolicy policy)
+        public static ConnectionCache For(IdentifiedConnection connection, AuthorizationPolicy policy)
         {
-            var items = http.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
-            if (items is null) return new ConnectionCache(policy);
-            if (items.TryGetValue(Key, out var o) && o is ConnectionCache cache && ReferenceEquals(cache._policy, policy)) return cache;
+            if (connection.AuthorizerState is ConnectionCache cache && ReferenceEquals(cache._policy, policy)) return cache;
             var fresh = new ConnectionCache(policy);
-            items[Key] = fresh;
+            connection.AuthorizerState = fresh;
             return fresh;
         }
 

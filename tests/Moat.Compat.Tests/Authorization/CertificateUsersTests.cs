@@ -73,6 +73,9 @@ public sealed class CertificateUsersTests
             Fails(await As("carol", "create", "busybox", "true"), Denied);
             Fails(await As("carol", "stop", "alices"), Denied);
 
+            var aliceId = await daemon.DockerAsync("inspect", "--format", "{{.Id}}", "alices");
+            Ok(aliceId);
+
             // root on the unix socket of the same daemon does everything.
             Ok(await daemon.DockerAsync("stop", "-t", "1", "bobs"));
             Ok(await daemon.DockerAsync("rm", "-f", "alices", "bobs"));
@@ -83,6 +86,8 @@ public sealed class CertificateUsersTests
             Assert.Contains("\"user\":\"bob\",\"groups\":[\"ops\"]", log);
             Assert.Contains("\"auth\":\"tls\"", log);
             Assert.Contains("\"cert_sha256\":", log);
+            // A create's entry names the new container by its id and by the name it was created under.
+            Assert.Contains($"\"action\":\"container.create\",\"object_id\":\"{aliceId.Stdout.Trim()}\",\"object_name\":\"alices\",\"decision\":\"allow\"", log);
             Ok(await MoatCli.RunAsync("audit", "verify", audit));
         }
         finally
