@@ -76,8 +76,8 @@ public readonly record struct AuditRequest(
 /// <summary>
 /// A request id as a queued <see cref="AuditRequest"/> holds it: one that needs no escaping and fits (Kestrel's
 /// "0HNQEJ35EJ8VT:00000001") as bytes inside the struct, anything else as its string. A request's id string is
-/// made for the entry and dies young if nothing keeps it: the writer runs every 25 ms, and ids held that long were
-/// promoted by the collections in between (66 % more collection work in the secured daemon, measured).
+/// made for the entry and dies young if nothing keeps it: the writer runs every 100 ms, and ids held even 25 ms
+/// were promoted by the collections in between (66 % more collection work in the secured daemon, measured).
 /// </summary>
 public readonly struct AuditRequestId
 {
