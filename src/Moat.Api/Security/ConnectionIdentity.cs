@@ -25,8 +25,6 @@ public sealed class ConnectionIdentity : ICallerResolver
 
     public ValueTask<IdentifiedConnection> ConnectionAsync(HttpContext http) => ValueTask.FromResult(Connection(http));
 
-    public Caller Resolve(HttpContext http) => Connection(http).Caller;
-
     /// <summary>The request's connection and its caller, established on the connection's first request.</summary>
     public IdentifiedConnection Connection(HttpContext http)
     {
