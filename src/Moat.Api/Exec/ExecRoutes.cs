@@ -66,6 +66,7 @@ public static class ExecRoutes
             DetachKeys = body.DetachKeys ?? "",
             ConsoleSize = Size(body.ConsoleSize),
         });
+        request.CreatedIn(exec.Id, container.Name.TrimStart('/'));
         await ApiResults.JsonAsync(request.Http, new ExecCreateResponse { Id = exec.Id }, ExecJsonContext.Default.ExecCreateResponse, StatusCodes.Status201Created);
     }
 

@@ -56,6 +56,17 @@ public sealed class ApiRequest
         ResourceIsId = true;
     }
 
+    /// <summary>
+    /// For a handler that created an object inside another (an exec instance in a container): the entry names the
+    /// new object by its id and the one it belongs to by name, so later entries about the new id lead back to it.
+    /// </summary>
+    internal void CreatedIn(string id, string ownerName)
+    {
+        Resource = id;
+        ResourceIsId = true;
+        ResourceName = ownerName;
+    }
+
     public string Value(string name) => Values[name];
     /// <summary>The first value of a query parameter, as Go's <c>r.Form.Get</c> (repeated parameters are not joined).</summary>
     public string? Query(string name) => Http.Request.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;

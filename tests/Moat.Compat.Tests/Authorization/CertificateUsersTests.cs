@@ -56,6 +56,7 @@ public sealed class CertificateUsersTests
             Fails(await As("alice", "logs", "bobs"), "No such container: bobs");
             Ok(await As("alice", "stop", "-t", "1", "alices"));
             Ok(await As("alice", "start", "alices"));
+            Ok(await As("alice", "exec", "alices", "true"));
 
             // What a developer may not create, whoever they are.
             Fails(await As("alice", "run", "--rm", "--privileged", "busybox", "true"), Denied);
@@ -88,6 +89,12 @@ public sealed class CertificateUsersTests
             Assert.Contains("\"cert_sha256\":", log);
             // A create's entry names the new container by its id and by the name it was created under.
             Assert.Contains($"\"action\":\"container.create\",\"object_id\":\"{aliceId.Stdout.Trim()}\",\"object_name\":\"alices\",\"decision\":\"allow\"", log);
+            // An exec's create entry names the new exec instance by its id and the container it runs in, so the
+            // entry of its start leads back to the container.
+            var execCreate = System.Text.RegularExpressions.Regex.Match(log,
+                "\"action\":\"container.exec\",\"object_id\":\"([0-9a-f]{64})\",\"object_name\":\"alices\",\"decision\":\"allow\"");
+            Assert.True(execCreate.Success, "no container.exec entry naming the exec id and alices");
+            Assert.Contains($"\"action\":\"exec.start\",\"object_id\":\"{execCreate.Groups[1].Value}\"", log);
             Ok(await MoatCli.RunAsync("audit", "verify", audit));
         }
         finally
