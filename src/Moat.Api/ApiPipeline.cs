@@ -26,6 +26,8 @@ public sealed partial class ApiPipeline
     private readonly ICallerResolver? _callers;
     private readonly ILogger<ApiPipeline> _logger;
     private readonly string _serverHeader;
+    /// <summary>The Api-Version header, formatted once rather than on every request.</summary>
+    private static readonly string MaxVersionText = ApiVersion.Max.ToString();
 
     public ApiPipeline(RouteTable routes, IRequestAuthorizer authorizer, ILogger<ApiPipeline> logger, ServerIdentity server, ICallerResolver? callers = null)
     {
@@ -41,7 +43,7 @@ public sealed partial class ApiPipeline
         long started = Stopwatch.GetTimestamp();
         var headers = http.Response.Headers;
         headers["Server"] = _serverHeader;
-        headers["Api-Version"] = ApiVersion.Max.ToString();
+        headers["Api-Version"] = MaxVersionText;
         headers["Ostype"] = "linux";
         headers["Docker-Experimental"] = "false";
 
